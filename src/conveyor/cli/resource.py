@@ -1,0 +1,51 @@
+"""``conveyor resource put|versions``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from conveyor.cli.common import ago, open_service, parse_pairs, print_json
+
+
+def put(args: argparse.Namespace) -> int:
+    properties = parse_pairs(args.properties)
+    service = open_service()
+    version = service.put_version(args.name, properties, args.pipeline, replace=args.replace)
+    if args.json:
+        print_json({"created": version is not None, "version": version})
+    elif version is None:
+        print(f"{args.name}: identical to the latest version; no new version")
+    else:
+        print(f"{args.name} v{version['number']} ({version['digest'][:12]})")
+    return 0
+
+
+def versions(args: argparse.Namespace) -> int:
+    rows = open_service().versions(args.name, args.pipeline, args.limit)
+    if args.json:
+        print_json(
+            [{**r, "properties": json.loads(r["properties"]), "files": json.loads(r["files"])} for r in rows]
+        )
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=args.name, title_justify="left")
+    for col in ("version", "digest", "properties", "made by", "when"):
+        table.add_column(col)
+    for r in rows:
+        props = json.loads(r["properties"])
+        files = json.loads(r["files"])
+        shown = " ".join(f"{k}={v}" for k, v in props.items())
+        if files:
+            shown += f" (+{len(files)} files)"
+        table.add_row(
+            f"v{r['number']}",
+            r["digest"][:12],
+            shown,
+            f"{r['created_by']}: {r['creator']}",
+            ago(r["created_at"]),
+        )
+    Console(highlight=False).print(table)
+    return 0

@@ -1,0 +1,214 @@
+"""The native format's located tree -> the frozen model (``Pipeline``), with locations filled in.
+
+The builder runs even when ``check`` found problems, so that the graph checks can report theirs in the same
+pass: it reads every value that has the right shape and skips or defaults the rest, never raising. It is
+also where the format's meaning lives: step and output shorthands, the trigger defaults (a ``state`` resource
+never triggers unless told to, as in Shippable) and ``switch: off``.
+"""
+
+from __future__ import annotations
+
+from conveyor.definitions import durations
+from conveyor.definitions.spec import COMPILED, NAME_HINT, NAME_PATTERN
+from conveyor.definitions.validate import Where
+from conveyor.definitions.yamlsrc import (
+    BOOL,
+    INT,
+    STR,
+    Map,
+    Node,
+    Scalar,
+    Seq,
+    bool_value,
+    int_value,
+    text_value,
+)
+from conveyor.errors import Problem
+from conveyor.model.pipeline import Input, InputKind, Job, Location, Pipeline, Resource, Step
+
+_SWITCH_OFF = ("off", "false")
+
+
+def build(root: Node, file: str, default_name: str) -> tuple[Pipeline, Where, list[Problem]]:
+    """The pipeline in ``root``, the locations the model cannot hold, and problems only the meaning shows."""
+    return _Builder(file).pipeline(root, default_name)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.where = Where()
+        self.problems: list[Problem] = []
+        self.resource_types: dict[str, str] = {}
+
+    def loc(self, node: Node) -> Location:
+        return Location(self.file, node.line, node.col)
+
+    def pipeline(self, root: Node, default_name: str) -> tuple[Pipeline, Where, list[Problem]]:
+        if not isinstance(root, Map):
+            return Pipeline(name=default_name, source_file=self.file), self.where, self.problems
+        name = _str(root, "name")
+        if name is None and "name" not in root.entries and not COMPILED[NAME_PATTERN].match(default_name):
+            self.problems.append(
+                Problem(
+                    self.file,
+                    root.line,
+                    root.col,
+                    f"the pipeline has no 'name' and {default_name!r} (from the file name) cannot be one: "
+                    f"{NAME_HINT}; add 'name: ...'",
+                )
+            )
+        resources: list[Resource] = []
+        for node in _items(root, "resources"):
+            resource = self.resource(len(resources), node)
+            if resource is not None:
+                resources.append(resource)
+        jobs: list[Job] = []
+        for node in _items(root, "jobs"):
+            job = self.job(len(jobs), node)
+            if job is not None:
+                jobs.append(job)
+        pipeline = Pipeline(
+            name=name or default_name, resources=tuple(resources), jobs=tuple(jobs), source_file=self.file
+        )
+        return pipeline, self.where, self.problems
+
+    def resource(self, index: int, node: Node) -> Resource | None:
+        if not isinstance(node, Map):
+            return None
+        name = _str(node, "name")
+        if name is None:
+            return None
+        rtype = _str(node, "type") or ""
+        self.resource_types.setdefault(name, rtype)
+        properties = []
+        entry = node.entries.get("properties")
+        if entry is not None and isinstance(entry[1], Map):
+            for key, (key_node, value) in entry[1].entries.items():
+                if isinstance(value, Scalar):
+                    properties.append((key, text_value(value)))
+                    self.where.properties[(index, key)] = self.loc(key_node)
+        return Resource(name=name, type=rtype, properties=tuple(sorted(properties)), location=self.loc(node))
+
+    def job(self, index: int, node: Node) -> Job | None:
+        if not isinstance(node, Map):
+            return None
+        name = _str(node, "name")
+        if name is None:
+            return None
+        inputs = tuple(i for i in (self.input(n) for n in _items(node, "inputs")) if i is not None)
+        outputs: list[str] = []
+        for item in _items(node, "outputs"):
+            target = item if isinstance(item, Scalar) else _scalar(item, "resource")
+            if target is not None and target.tag == STR:
+                self.where.outputs[(index, len(outputs))] = self.loc(item)
+                outputs.append(target.value)
+        approval = _str(node, "approval")
+        return Job(
+            name=name,
+            steps=_steps(node, "steps"),
+            inputs=inputs,
+            outputs=tuple(outputs),
+            timeout=_duration(node, "timeout"),
+            retries=_int(node, "retries") or 0,
+            retry_backoff=_duration(node, "retry_backoff"),
+            on_success=_steps(node, "on_success"),
+            on_failure=_steps(node, "on_failure"),
+            always=_steps(node, "always"),
+            approval="manual" if approval == "manual" else None,
+            env=_pairs(node, "env"),
+            runs_on=_pairs(node, "runs_on"),
+            location=self.loc(node),
+        )
+
+    def input(self, node: Node) -> Input | None:
+        if not isinstance(node, Map):
+            return None
+        resource, job = _str(node, "resource"), _str(node, "job")
+        if (resource is None) == (job is None):
+            return None  # check() reports both or neither
+        kind: InputKind = "resource" if resource is not None else "job"
+        name = resource if resource is not None else job
+        assert name is not None
+        trigger = _bool(node, "trigger")
+        if trigger is None:
+            trigger = not (kind == "resource" and self.resource_types.get(name) == "state")
+        switch = _scalar(node, "switch")
+        switch_off = switch is not None and switch.value in _SWITCH_OFF
+        if switch_off:
+            explicit = _scalar(node, "trigger")
+            if trigger and explicit is not None:
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        explicit.line,
+                        explicit.col,
+                        "'switch: off' means the input never triggers; drop 'trigger: true'",
+                    )
+                )
+            trigger = False
+        return Input(name=name, kind=kind, trigger=trigger, switch_off=switch_off, location=self.loc(node))
+
+
+def _scalar(node: Node, key: str) -> Scalar | None:
+    if not isinstance(node, Map):
+        return None
+    entry = node.entries.get(key)
+    if entry is None or not isinstance(entry[1], Scalar):
+        return None
+    return entry[1]
+
+
+def _str(node: Map, key: str) -> str | None:
+    value = _scalar(node, key)
+    return value.value if value is not None and value.tag == STR else None
+
+
+def _bool(node: Map, key: str) -> bool | None:
+    value = _scalar(node, key)
+    return bool_value(value) if value is not None and value.tag == BOOL else None
+
+
+def _int(node: Map, key: str) -> int | None:
+    value = _scalar(node, key)
+    return int_value(value) if value is not None and value.tag == INT else None
+
+
+def _duration(node: Map, key: str) -> float | None:
+    value = _scalar(node, key)
+    if value is None:
+        return None
+    try:
+        return durations.parse_duration(value.value)
+    except ValueError:
+        return None
+
+
+def _items(node: Map, key: str) -> list[Node]:
+    entry = node.entries.get(key)
+    return entry[1].items if entry is not None and isinstance(entry[1], Seq) else []
+
+
+def _pairs(node: Node, key: str) -> tuple[tuple[str, str], ...]:
+    """A scalar map as sorted (key, raw text) pairs, the order ``pipeline_from_dict`` gives."""
+    if not isinstance(node, Map):
+        return ()
+    entry = node.entries.get(key)
+    if entry is None or not isinstance(entry[1], Map):
+        return ()
+    return tuple(
+        sorted((k, text_value(v)) for k, (_, v) in entry[1].entries.items() if isinstance(v, Scalar))
+    )
+
+
+def _steps(node: Map, key: str) -> tuple[Step, ...]:
+    steps = []
+    for item in _items(node, key):
+        if isinstance(item, Scalar):
+            if item.tag == STR:
+                steps.append(Step(run=item.value))
+        elif isinstance(item, Map):
+            run = _str(item, "run")
+            if run is not None:
+                steps.append(Step(run=run, name=_str(item, "name") or "", env=_pairs(item, "env")))
+    return tuple(steps)

@@ -1,0 +1,3 @@
+"""The scheduler: pure graph and trigger logic (``dag``, ``scheduler``) used by ``service.py``."""
+
+from __future__ import annotations

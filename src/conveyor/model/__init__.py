@@ -1,0 +1,3 @@
+"""The concepts of conveyor as plain typed records: no I/O, no YAML, no SQL."""
+
+from __future__ import annotations

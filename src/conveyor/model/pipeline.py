@@ -1,0 +1,247 @@
+"""Pipelines (assembly lines): resources and jobs, and the edges between them.
+
+These records are what every definition format is translated into (``definitions/``) and what the
+engine schedules from. They are frozen: a pipeline version never changes once applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+#: Resource types conveyor knows. Each holds key-value properties and optional files; ``state`` is
+#: shared mutable state (never triggers by default, writes serialised, files merged version to version).
+RESOURCE_TYPES = (
+    "params",
+    "image",
+    "file",
+    "version",
+    "state",
+    "git",
+    "time",
+    "webhook",
+    "trigger",
+    "generic",
+)
+
+InputKind = Literal["resource", "job"]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a definition element came from, for error messages."""
+
+    file: str = "<memory>"
+    line: int = 0
+    col: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One shell command, run with ``/bin/sh -ec`` in the run's work dir."""
+
+    run: str
+    name: str = ""
+    env: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        first = self.run.strip().splitlines()[0] if self.run.strip() else ""
+        return first if len(first) <= 60 else first[:57] + "..."
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """A resource or job a job reads. ``trigger`` False means "use the latest, don't start me"."""
+
+    name: str
+    kind: InputKind
+    trigger: bool = True
+    #: ``switch: off`` (Shippable's word) was given: the input never starts the job.
+    switch_off: bool = False
+    location: Location = field(default=Location(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    name: str
+    type: str
+    #: Declared properties: applying a pipeline whose declared properties changed makes a new version.
+    properties: tuple[tuple[str, str], ...] = ()
+    location: Location = field(default=Location(), compare=False)
+
+    @property
+    def declares_version(self) -> bool:
+        return bool(self.properties)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    steps: tuple[Step, ...]
+    inputs: tuple[Input, ...] = ()
+    outputs: tuple[str, ...] = ()
+    timeout: float | None = None
+    retries: int = 0
+    #: First retry delay in seconds; None uses the settings default. Doubled per attempt.
+    retry_backoff: float | None = None
+    on_success: tuple[Step, ...] = ()
+    on_failure: tuple[Step, ...] = ()
+    always: tuple[Step, ...] = ()
+    approval: Literal["manual"] | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    runs_on: tuple[tuple[str, str], ...] = ()
+    location: Location = field(default=Location(), compare=False)
+
+    @property
+    def job_inputs(self) -> tuple[Input, ...]:
+        return tuple(i for i in self.inputs if i.kind == "job")
+
+    @property
+    def resource_inputs(self) -> tuple[Input, ...]:
+        return tuple(i for i in self.inputs if i.kind == "resource")
+
+    @property
+    def manual_only(self) -> bool:
+        """A job with inputs none of which triggers only runs when someone triggers it."""
+        return bool(self.inputs) and not any(i.trigger for i in self.inputs)
+
+    def digest(self) -> str:
+        """Identifies the job's definition: a changed digest means the job changed."""
+        return hashlib.sha256(canonical_json(job_to_dict(self)).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    name: str
+    resources: tuple[Resource, ...] = ()
+    jobs: tuple[Job, ...] = ()
+    source_file: str = "<memory>"
+
+    def job(self, name: str) -> Job | None:
+        for j in self.jobs:
+            if j.name == name:
+                return j
+        return None
+
+    def resource(self, name: str) -> Resource | None:
+        for r in self.resources:
+            if r.name == name:
+                return r
+        return None
+
+    def digest(self) -> str:
+        return hashlib.sha256(canonical_json(pipeline_to_dict(self)).encode()).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """The one canonical serialisation used for every content digest."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _step_to_dict(s: Step) -> dict[str, Any]:
+    d: dict[str, Any] = {"run": s.run}
+    if s.name:
+        d["name"] = s.name
+    if s.env:
+        d["env"] = dict(s.env)
+    return d
+
+
+def job_to_dict(j: Job) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": j.name}
+    if j.inputs:
+        ins = []
+        for i in j.inputs:
+            item: dict[str, Any] = {i.kind: i.name}
+            if not i.trigger:
+                item["trigger"] = False
+            if i.switch_off:
+                item["switch"] = "off"
+            ins.append(item)
+        d["inputs"] = ins
+    d["steps"] = [_step_to_dict(s) for s in j.steps]
+    if j.outputs:
+        d["outputs"] = [{"resource": o} for o in j.outputs]
+    if j.timeout is not None:
+        d["timeout"] = j.timeout
+    if j.retries:
+        d["retries"] = j.retries
+    if j.retry_backoff is not None:
+        d["retry_backoff"] = j.retry_backoff
+    for hook in ("on_success", "on_failure", "always"):
+        steps = getattr(j, hook)
+        if steps:
+            d[hook] = [_step_to_dict(s) for s in steps]
+    if j.approval:
+        d["approval"] = j.approval
+    if j.env:
+        d["env"] = dict(j.env)
+    if j.runs_on:
+        d["runs_on"] = dict(j.runs_on)
+    return d
+
+
+def resource_to_dict(r: Resource) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": r.name, "type": r.type}
+    if r.properties:
+        d["properties"] = dict(r.properties)
+    return d
+
+
+def pipeline_to_dict(p: Pipeline) -> dict[str, Any]:
+    """The normalised JSON form stored with each pipeline version and read back by ``pipeline_from_dict``."""
+    return {
+        "name": p.name,
+        "resources": [resource_to_dict(r) for r in p.resources],
+        "jobs": [job_to_dict(j) for j in p.jobs],
+    }
+
+
+def _steps_from(raw: list[dict[str, Any]] | None) -> tuple[Step, ...]:
+    return tuple(
+        Step(run=s["run"], name=s.get("name", ""), env=tuple(sorted(s.get("env", {}).items())))
+        for s in raw or ()
+    )
+
+
+def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
+    resources = tuple(
+        Resource(name=r["name"], type=r["type"], properties=tuple(sorted(r.get("properties", {}).items())))
+        for r in d.get("resources", ())
+    )
+    jobs = []
+    for j in d.get("jobs", ()):
+        inputs = []
+        for i in j.get("inputs", ()):
+            kind: InputKind = "job" if "job" in i else "resource"
+            inputs.append(
+                Input(
+                    name=i[kind],
+                    kind=kind,
+                    trigger=i.get("trigger", True),
+                    switch_off=i.get("switch") == "off",
+                )
+            )
+        jobs.append(
+            Job(
+                name=j["name"],
+                steps=_steps_from(j.get("steps")),
+                inputs=tuple(inputs),
+                outputs=tuple(o["resource"] for o in j.get("outputs", ())),
+                timeout=j.get("timeout"),
+                retries=j.get("retries", 0),
+                retry_backoff=j.get("retry_backoff"),
+                on_success=_steps_from(j.get("on_success")),
+                on_failure=_steps_from(j.get("on_failure")),
+                always=_steps_from(j.get("always")),
+                approval=j.get("approval"),
+                env=tuple(sorted(j.get("env", {}).items())),
+                runs_on=tuple(sorted(j.get("runs_on", {}).items())),
+            )
+        )
+    return Pipeline(name=d["name"], resources=resources, jobs=tuple(jobs))

@@ -1,0 +1,68 @@
+"""``CONVEYOR_*`` settings, read once from the environment.
+
+Every tunable lives here with the reason for its default, so nothing else reads ``os.environ``
+for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conveyor.errors import BadInput
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadInput(f"{name} must be an integer, not {raw!r}")
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise BadInput(f"{name} must be a number, not {raw!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: Where the embedded store, work dirs and lock files live.
+    home: Path = field(default_factory=lambda: Path(os.environ.get("CONVEYOR_HOME", ".conveyor")))
+    #: ``sqlite:///path`` or ``postgresql://...``; empty means SQLite under ``home``.
+    database_url: str = field(default_factory=lambda: os.environ.get("CONVEYOR_DATABASE_URL", ""))
+    #: Job state files above this many bytes fail the run (Shippable used 1 MB too).
+    state_limit: int = field(default_factory=lambda: _int("CONVEYOR_STATE_LIMIT", 1024 * 1024))
+    #: Bytes of log kept per run; the rest is dropped with a marker so a runaway step cannot fill the store.
+    log_limit: int = field(default_factory=lambda: _int("CONVEYOR_LOG_LIMIT", 10 * 1024 * 1024))
+    #: Bytes of files one output version may carry.
+    output_files_limit: int = field(
+        default_factory=lambda: _int("CONVEYOR_OUTPUT_FILES_LIMIT", 10 * 1024 * 1024)
+    )
+    #: A lease not renewed for this long means its worker is gone.
+    lease_seconds: float = field(default_factory=lambda: _float("CONVEYOR_LEASE_SECONDS", 30.0))
+    #: First retry delay; doubled per attempt up to ``retry_backoff_max``.
+    retry_backoff: float = field(default_factory=lambda: _float("CONVEYOR_RETRY_BACKOFF", 1.0))
+    retry_backoff_max: float = field(default_factory=lambda: _float("CONVEYOR_RETRY_BACKOFF_MAX", 300.0))
+    #: Hooks that run after a timeout or cancel get this long before they are killed too.
+    hook_grace_seconds: float = field(default_factory=lambda: _float("CONVEYOR_HOOK_GRACE", 60.0))
+    #: Keep run work dirs after the run (for debugging).
+    keep_workdirs: bool = field(default_factory=lambda: os.environ.get("CONVEYOR_KEEP_WORKDIRS", "") == "1")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'conveyor.db'}"
+
+
+def load() -> Settings:
+    return Settings()

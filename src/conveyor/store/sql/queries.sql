@@ -1,0 +1,214 @@
+-- Named queries shared by SQLite and PostgreSQL. Parameters are written :name; the PostgreSQL
+-- connector rewrites them to psycopg's %(name)s. A query may be overridden per dialect in
+-- queries.<dialect>.sql under the same name.
+
+-- name: pipeline_by_name
+SELECT * FROM pipelines WHERE name = :name;
+
+-- name: pipeline_by_id
+SELECT * FROM pipelines WHERE id = :id;
+
+-- name: pipelines
+SELECT * FROM pipelines ORDER BY name;
+
+-- name: insert_pipeline
+INSERT INTO pipelines (name, created_at) VALUES (:name, :now) RETURNING id;
+
+-- name: set_pipeline_version
+UPDATE pipelines SET current_version = :number WHERE id = :id;
+
+-- name: pipeline_version
+SELECT * FROM pipeline_versions WHERE pipeline_id = :pipeline_id AND number = :number;
+
+-- name: insert_pipeline_version
+INSERT INTO pipeline_versions (pipeline_id, number, digest, definition, source, source_file, created_at)
+VALUES (:pipeline_id, :number, :digest, :definition, :source, :source_file, :now);
+
+-- name: resources
+SELECT * FROM resources WHERE pipeline_id = :pipeline_id ORDER BY id;
+
+-- name: resource_by_name
+SELECT * FROM resources WHERE pipeline_id = :pipeline_id AND name = :name;
+
+-- name: insert_resource
+INSERT INTO resources (pipeline_id, name, type, declared_digest)
+VALUES (:pipeline_id, :name, :type, :declared_digest) RETURNING id;
+
+-- name: update_resource
+UPDATE resources SET type = :type, declared_digest = :declared_digest, active = :active WHERE id = :id;
+
+-- name: bump_resource_version
+UPDATE resources SET last_version = last_version + 1 WHERE id = :id RETURNING last_version;
+
+-- name: latest_version
+SELECT v.* FROM resource_versions v JOIN resources r ON r.id = v.resource_id
+WHERE r.id = :resource_id AND v.number = r.last_version;
+
+-- name: version_by_id
+SELECT * FROM resource_versions WHERE id = :id;
+
+-- name: versions
+SELECT * FROM resource_versions WHERE resource_id = :resource_id AND number < :before
+ORDER BY number DESC LIMIT :limit;
+
+-- name: insert_version
+INSERT INTO resource_versions (resource_id, number, digest, properties, files, created_by, creator, run_id,
+                               created_at)
+VALUES (:resource_id, :number, :digest, :properties, :files, :created_by, :creator, :run_id, :now)
+RETURNING id;
+
+-- name: versions_made_by_run
+SELECT v.*, r.name AS resource_name FROM resource_versions v JOIN resources r ON r.id = v.resource_id
+WHERE v.run_id = :run_id ORDER BY v.id;
+
+-- name: insert_blob
+INSERT INTO blobs (sha256, size, data) VALUES (:sha256, :size, :data) ON CONFLICT (sha256) DO NOTHING;
+
+-- name: blob
+SELECT data FROM blobs WHERE sha256 = :sha256;
+
+-- name: jobs
+SELECT * FROM jobs WHERE pipeline_id = :pipeline_id ORDER BY id;
+
+-- name: insert_job
+INSERT INTO jobs (pipeline_id, name, digest) VALUES (:pipeline_id, :name, :digest) RETURNING id;
+
+-- name: update_job
+UPDATE jobs SET digest = :digest, active = :active WHERE id = :id;
+
+-- name: next_run_number
+UPDATE jobs SET last_run_number = last_run_number + 1 WHERE id = :id RETURNING last_run_number;
+
+-- name: insert_run
+INSERT INTO runs (pipeline_id, pipeline_version, job_id, job_name, number, attempt, retry_of, status, causes,
+                  inputs_pinned, not_before, created_at)
+VALUES (:pipeline_id, :pipeline_version, :job_id, :job_name, :number, :attempt, :retry_of, :status, :causes,
+        :inputs_pinned, :not_before, :now)
+RETURNING id;
+
+-- name: run
+SELECT * FROM runs WHERE id = :id;
+
+-- name: pending_run_of_job
+SELECT id, causes, status FROM runs
+WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued') AND job_id = :job_id
+AND inputs_pinned = 0;
+
+-- name: set_causes
+UPDATE runs SET causes = :causes WHERE id = :id;
+
+-- name: pending_runs
+SELECT id, job_id, job_name, not_before, approved FROM runs
+WHERE pipeline_id = :pipeline_id AND status = 'pending' ORDER BY id;
+
+-- name: active_jobs
+SELECT job_name, status FROM runs
+WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued', 'running')
+GROUP BY job_name, status;
+
+-- name: active_counts
+SELECT status, count(*) AS n FROM runs
+WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued', 'running')
+GROUP BY status;
+
+-- name: next_wake
+SELECT min(not_before) AS at FROM runs
+WHERE pipeline_id = :pipeline_id AND status = 'pending' AND not_before > :now;
+
+-- name: set_run_status
+UPDATE runs SET status = :status WHERE id = :id;
+
+-- name: queue_run
+UPDATE runs SET status = 'queued', queued_at = :now WHERE id = :id;
+
+-- name: approve_run
+UPDATE runs SET status = 'queued', queued_at = :now, approved = 1 WHERE id = :id AND status = 'waiting_approval';
+
+-- name: queued_runs
+SELECT * FROM runs WHERE status = 'queued' ORDER BY id LIMIT :limit;
+
+-- name: queued_runs_of_pipeline
+SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id ORDER BY id LIMIT :limit;
+
+-- name: start_run
+UPDATE runs SET status = 'running', worker_id = :worker_id, started_at = :now, lease_expires_at = :lease,
+                pipeline_version = :pipeline_version
+WHERE id = :id AND status = 'queued';
+
+-- name: finish_run
+UPDATE runs SET status = :status, finished_at = :now, exit_code = :exit_code, message = :message,
+                steps = :steps, properties = :properties, state_files = :state_files, lease_expires_at = NULL
+WHERE id = :id;
+
+-- name: fail_unstarted_run
+UPDATE runs SET status = :status, finished_at = :now, message = :message WHERE id = :id;
+
+-- name: running_runs
+SELECT r.id, r.worker_id, r.lease_expires_at, w.hostname, w.pid FROM runs r
+LEFT JOIN workers w ON w.id = r.worker_id WHERE r.status = 'running';
+
+-- name: extend_leases
+UPDATE runs SET lease_expires_at = :lease WHERE worker_id = :worker_id AND status = 'running';
+
+-- name: last_succeeded_run
+SELECT id, properties, state_files FROM runs WHERE job_id = :job_id AND status = 'succeeded'
+ORDER BY id DESC LIMIT 1;
+
+-- name: last_state_of_job
+SELECT id, state_files FROM runs WHERE job_id = :job_id AND state_files IS NOT NULL AND id < :before
+ORDER BY id DESC LIMIT 1;
+
+-- name: insert_run_input
+INSERT INTO run_inputs (run_id, name, kind, version_id, upstream_run_id)
+VALUES (:run_id, :name, :kind, :version_id, :upstream_run_id);
+
+-- name: copy_run_inputs
+INSERT INTO run_inputs (run_id, name, kind, version_id, upstream_run_id)
+SELECT :new_run_id, name, kind, version_id, upstream_run_id FROM run_inputs WHERE run_id = :run_id;
+
+-- name: run_inputs
+SELECT i.*, v.number AS version_number, v.digest AS version_digest, v.properties AS version_properties,
+       v.files AS version_files, u.number AS upstream_number, u.properties AS upstream_properties,
+       u.state_files AS upstream_state_files
+FROM run_inputs i
+LEFT JOIN resource_versions v ON v.id = i.version_id
+LEFT JOIN runs u ON u.id = i.upstream_run_id
+WHERE i.run_id = :run_id ORDER BY i.name;
+
+-- name: runs_of_pipeline
+SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND id < :before ORDER BY id DESC LIMIT :limit;
+
+-- name: runs_of_job
+SELECT * FROM runs WHERE job_id = :job_id AND id < :before ORDER BY id DESC LIMIT :limit;
+
+-- name: runs_since
+SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND id > :after ORDER BY id;
+
+-- name: latest_runs_per_job
+SELECT r.* FROM runs r JOIN (SELECT job_id, max(id) AS id FROM runs WHERE pipeline_id = :pipeline_id
+GROUP BY job_id) m ON m.id = r.id;
+
+-- name: insert_log
+INSERT INTO run_logs (run_id, seq, data, created_at) VALUES (:run_id, :seq, :data, :now);
+
+-- name: logs
+SELECT seq, data FROM run_logs WHERE run_id = :run_id AND seq > :after ORDER BY seq;
+
+-- name: insert_event
+INSERT INTO events (at, kind, pipeline_id, run_id, data) VALUES (:now, :kind, :pipeline_id, :run_id, :data);
+
+-- name: events_of_run
+SELECT * FROM events WHERE run_id = :run_id ORDER BY id;
+
+-- name: insert_worker
+INSERT INTO workers (name, hostname, pid, labels, started_at, heartbeat_at)
+VALUES (:name, :hostname, :pid, :labels, :now, :now) RETURNING id;
+
+-- name: heartbeat_worker
+UPDATE workers SET heartbeat_at = :now WHERE id = :id;
+
+-- name: stop_worker
+UPDATE workers SET stopped_at = :now WHERE id = :id;
+
+-- name: open_runs
+SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval') ORDER BY id;

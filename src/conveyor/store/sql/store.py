@@ -1,0 +1,406 @@
+"""``SqlStore``: the Store for SQLite and PostgreSQL, one code path, named queries per dialect."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from conveyor.errors import SchemaTooNew
+from conveyor.store.base import Row
+from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, connect
+from conveyor.store.sql.queries import migrations, queries
+
+_BEFORE_ALL = 2**62
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class SqlTx:
+    """Domain-level operations inside one transaction. Rows come back as plain dicts."""
+
+    def __init__(self, conn: SqliteConnection | PostgresConnection, q: dict[str, str]) -> None:
+        self._conn = conn
+        self._q = q
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _all(self, name: str, /, **params: Any) -> list[Row]:
+        return self._conn.execute(self._q[name], params)
+
+    def _one(self, name: str, /, **params: Any) -> Row | None:
+        rows = self._conn.execute(self._q[name], params)
+        return rows[0] if rows else None
+
+    def _val(self, name: str, /, **params: Any) -> Any:
+        rows = self._conn.execute(self._q[name], params)
+        return next(iter(rows[0].values())) if rows else None
+
+    # -- pipelines ------------------------------------------------------------------------------
+    def pipeline_by_name(self, name: str, lock: bool = False) -> Row | None:
+        return self._one("pipeline_by_name_for_update" if lock else "pipeline_by_name", name=name)
+
+    def pipeline_by_id(self, pipeline_id: int) -> Row | None:
+        return self._one("pipeline_by_id", id=pipeline_id)
+
+    def pipelines(self) -> list[Row]:
+        return self._all("pipelines")
+
+    def lock_pipeline(self, pipeline_id: int) -> None:
+        self._all("lock_pipeline", id=pipeline_id)
+
+    def insert_pipeline(self, name: str, now: float) -> int:
+        return int(self._val("insert_pipeline", name=name, now=now))
+
+    def set_pipeline_version(self, pipeline_id: int, number: int) -> None:
+        self._all("set_pipeline_version", id=pipeline_id, number=number)
+
+    def pipeline_version(self, pipeline_id: int, number: int) -> Row | None:
+        return self._one("pipeline_version", pipeline_id=pipeline_id, number=number)
+
+    def insert_pipeline_version(
+        self,
+        pipeline_id: int,
+        number: int,
+        digest: str,
+        definition: dict[str, Any],
+        source: str,
+        source_file: str,
+        now: float,
+    ) -> None:
+        self._all(
+            "insert_pipeline_version",
+            pipeline_id=pipeline_id,
+            number=number,
+            digest=digest,
+            definition=_dumps(definition),
+            source=source,
+            source_file=source_file,
+            now=now,
+        )
+
+    # -- resources and versions -----------------------------------------------------------------
+    def resources(self, pipeline_id: int) -> list[Row]:
+        return self._all("resources", pipeline_id=pipeline_id)
+
+    def resource_by_name(self, pipeline_id: int, name: str) -> Row | None:
+        return self._one("resource_by_name", pipeline_id=pipeline_id, name=name)
+
+    def insert_resource(self, pipeline_id: int, name: str, type_: str, declared_digest: str) -> int:
+        return int(
+            self._val(
+                "insert_resource",
+                pipeline_id=pipeline_id,
+                name=name,
+                type=type_,
+                declared_digest=declared_digest,
+            )
+        )
+
+    def update_resource(self, resource_id: int, type_: str, declared_digest: str, active: bool) -> None:
+        self._all(
+            "update_resource", id=resource_id, type=type_, declared_digest=declared_digest, active=int(active)
+        )
+
+    def latest_version(self, resource_id: int) -> Row | None:
+        return self._one("latest_version", resource_id=resource_id)
+
+    def version_by_id(self, version_id: int) -> Row | None:
+        return self._one("version_by_id", id=version_id)
+
+    def versions(self, resource_id: int, before: int | None = None, limit: int = 50) -> list[Row]:
+        return self._all("versions", resource_id=resource_id, before=before or _BEFORE_ALL, limit=limit)
+
+    def insert_version(
+        self,
+        resource_id: int,
+        digest: str,
+        properties: dict[str, str],
+        files: dict[str, str],
+        created_by: str,
+        creator: str,
+        run_id: int | None,
+        now: float,
+    ) -> tuple[int, int]:
+        number = int(self._val("bump_resource_version", id=resource_id))
+        version_id = self._val(
+            "insert_version",
+            resource_id=resource_id,
+            number=number,
+            digest=digest,
+            properties=_dumps(properties),
+            files=_dumps(files),
+            created_by=created_by,
+            creator=creator,
+            run_id=run_id,
+            now=now,
+        )
+        return int(version_id), number
+
+    def versions_made_by_run(self, run_id: int) -> list[Row]:
+        return self._all("versions_made_by_run", run_id=run_id)
+
+    # -- blobs ----------------------------------------------------------------------------------
+    def put_blobs(self, blobs: dict[str, bytes]) -> None:
+        if blobs:
+            self._conn.execute_many(
+                self._q["insert_blob"],
+                [{"sha256": sha, "size": len(data), "data": data} for sha, data in blobs.items()],
+            )
+
+    def blob(self, sha256: str) -> bytes | None:
+        data = self._val("blob", sha256=sha256)
+        return None if data is None else bytes(data)
+
+    # -- jobs -----------------------------------------------------------------------------------
+    def jobs(self, pipeline_id: int) -> list[Row]:
+        return self._all("jobs", pipeline_id=pipeline_id)
+
+    def insert_job(self, pipeline_id: int, name: str, digest: str) -> int:
+        return int(self._val("insert_job", pipeline_id=pipeline_id, name=name, digest=digest))
+
+    def update_job(self, job_id: int, digest: str, active: bool) -> None:
+        self._all("update_job", id=job_id, digest=digest, active=int(active))
+
+    # -- runs -----------------------------------------------------------------------------------
+    def insert_run(
+        self,
+        pipeline_id: int,
+        pipeline_version: int,
+        job_id: int,
+        job_name: str,
+        causes: list[dict[str, Any]],
+        now: float,
+        status: str = "pending",
+        number: int | None = None,
+        attempt: int = 1,
+        retry_of: int | None = None,
+        inputs_pinned: bool = False,
+        not_before: float = 0.0,
+    ) -> tuple[int, int]:
+        if number is None:
+            number = int(self._val("next_run_number", id=job_id))
+        run_id = self._val(
+            "insert_run",
+            pipeline_id=pipeline_id,
+            pipeline_version=pipeline_version,
+            job_id=job_id,
+            job_name=job_name,
+            number=number,
+            attempt=attempt,
+            retry_of=retry_of,
+            status=status,
+            causes=_dumps(causes),
+            inputs_pinned=int(inputs_pinned),
+            not_before=not_before,
+            now=now,
+        )
+        return int(run_id), number
+
+    def run(self, run_id: int) -> Row | None:
+        return self._one("run", id=run_id)
+
+    def pending_run_of_job(self, pipeline_id: int, job_id: int) -> Row | None:
+        return self._one("pending_run_of_job", pipeline_id=pipeline_id, job_id=job_id)
+
+    def set_causes(self, run_id: int, causes: list[dict[str, Any]]) -> None:
+        self._all("set_causes", id=run_id, causes=_dumps(causes))
+
+    def pending_runs(self, pipeline_id: int) -> list[Row]:
+        return self._all("pending_runs", pipeline_id=pipeline_id)
+
+    def active_jobs(self, pipeline_id: int) -> list[Row]:
+        return self._all("active_jobs", pipeline_id=pipeline_id)
+
+    def active_counts(self, pipeline_id: int) -> list[Row]:
+        return self._all("active_counts", pipeline_id=pipeline_id)
+
+    def next_wake(self, pipeline_id: int, now: float) -> float | None:
+        """When the earliest pending run waiting out a retry backoff becomes eligible."""
+        at = self._val("next_wake", pipeline_id=pipeline_id, now=now)
+        return None if at is None else float(at)
+
+    def queue_runs(self, run_ids: Iterable[int], now: float) -> None:
+        params = [{"id": rid, "now": now} for rid in run_ids]
+        if params:
+            self._conn.execute_many(self._q["queue_run"], params)
+
+    def set_run_status(self, run_id: int, status: str) -> None:
+        self._all("set_run_status", id=run_id, status=status)
+
+    def approve_run(self, run_id: int, now: float) -> None:
+        self._all("approve_run", id=run_id, now=now)
+
+    def queued_runs(self, limit: int, pipeline_id: int | None = None) -> list[Row]:
+        if pipeline_id is None:
+            return self._all("queued_runs", limit=limit)
+        return self._all("queued_runs_of_pipeline", limit=limit, pipeline_id=pipeline_id)
+
+    def start_run(self, run_id: int, worker_id: int, now: float, lease: float, pipeline_version: int) -> None:
+        self._all(
+            "start_run",
+            id=run_id,
+            worker_id=worker_id,
+            now=now,
+            lease=lease,
+            pipeline_version=pipeline_version,
+        )
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        now: float,
+        exit_code: int | None,
+        message: str,
+        steps: list[dict[str, Any]],
+        properties: dict[str, str],
+        state_files: dict[str, str] | None,
+    ) -> None:
+        self._all(
+            "finish_run",
+            id=run_id,
+            status=status,
+            now=now,
+            exit_code=exit_code,
+            message=message,
+            steps=_dumps(steps),
+            properties=_dumps(properties),
+            state_files=None if state_files is None else _dumps(state_files),
+        )
+
+    def fail_unstarted_run(self, run_id: int, status: str, now: float, message: str) -> None:
+        self._all("fail_unstarted_run", id=run_id, status=status, now=now, message=message)
+
+    def running_runs(self) -> list[Row]:
+        return self._all("running_runs")
+
+    def extend_leases(self, worker_id: int, lease: float) -> None:
+        self._all("extend_leases", worker_id=worker_id, lease=lease)
+
+    def last_succeeded_run(self, job_id: int) -> Row | None:
+        return self._one("last_succeeded_run", job_id=job_id)
+
+    def last_state_of_job(self, job_id: int, before: int) -> Row | None:
+        return self._one("last_state_of_job", job_id=job_id, before=before)
+
+    def insert_run_inputs(self, run_id: int, inputs: list[dict[str, Any]]) -> None:
+        if inputs:
+            self._conn.execute_many(self._q["insert_run_input"], [{"run_id": run_id, **i} for i in inputs])
+
+    def copy_run_inputs(self, run_id: int, new_run_id: int) -> None:
+        self._all("copy_run_inputs", run_id=run_id, new_run_id=new_run_id)
+
+    def run_inputs(self, run_id: int) -> list[Row]:
+        return self._all("run_inputs", run_id=run_id)
+
+    def runs_of_pipeline(self, pipeline_id: int, before: int | None = None, limit: int = 50) -> list[Row]:
+        return self._all(
+            "runs_of_pipeline", pipeline_id=pipeline_id, before=before or _BEFORE_ALL, limit=limit
+        )
+
+    def runs_of_job(self, job_id: int, before: int | None = None, limit: int = 50) -> list[Row]:
+        return self._all("runs_of_job", job_id=job_id, before=before or _BEFORE_ALL, limit=limit)
+
+    def runs_since(self, pipeline_id: int, after: int) -> list[Row]:
+        return self._all("runs_since", pipeline_id=pipeline_id, after=after)
+
+    def open_runs(self, pipeline_id: int) -> list[Row]:
+        return self._all("open_runs", pipeline_id=pipeline_id)
+
+    def latest_runs_per_job(self, pipeline_id: int) -> list[Row]:
+        return self._all("latest_runs_per_job", pipeline_id=pipeline_id)
+
+    # -- logs and events ------------------------------------------------------------------------
+    def append_log(self, run_id: int, seq: int, data: bytes, now: float) -> None:
+        self._all("insert_log", run_id=run_id, seq=seq, data=data, now=now)
+
+    def logs(self, run_id: int, after: int = 0) -> list[Row]:
+        return self._all("logs", run_id=run_id, after=after)
+
+    def add_event(
+        self, kind: str, now: float, pipeline_id: int | None = None, run_id: int | None = None, **data: Any
+    ) -> None:
+        self._all(
+            "insert_event", kind=kind, now=now, pipeline_id=pipeline_id, run_id=run_id, data=_dumps(data)
+        )
+
+    def events_of_run(self, run_id: int) -> list[Row]:
+        return self._all("events_of_run", run_id=run_id)
+
+    # -- workers --------------------------------------------------------------------------------
+    def insert_worker(self, name: str, hostname: str, pid: int, labels: dict[str, str], now: float) -> int:
+        return int(
+            self._val("insert_worker", name=name, hostname=hostname, pid=pid, labels=_dumps(labels), now=now)
+        )
+
+    def heartbeat_worker(self, worker_id: int, now: float) -> None:
+        self._all("heartbeat_worker", id=worker_id, now=now)
+
+    def stop_worker(self, worker_id: int, now: float) -> None:
+        self._all("stop_worker", id=worker_id, now=now)
+
+
+class SqlStore:
+    """Opens the database, brings its schema up to date, and hands out transactions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn = connect(url)
+        self.dialect = self._conn.dialect
+        self._tx = SqlTx(self._conn, queries(self.dialect))
+        self._migrate()
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        known = migrations(self.dialect)
+        with conn.transaction():
+            if self.dialect == "postgres":
+                conn.execute("SELECT pg_advisory_xact_lock(7316823)")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at "
+                + ("REAL" if self.dialect == "sqlite" else "DOUBLE PRECISION")
+                + " NOT NULL)"
+            )
+            rows = conn.execute("SELECT max(version) AS v FROM schema_migrations")
+            current = rows[0]["v"] or 0
+            newest = known[-1][0] if known else 0
+            if current > newest:
+                raise SchemaTooNew(
+                    f"the database is at schema version {current}, newer than this conveyor ({newest})"
+                )
+            for version, ddl in known:
+                if version > current:
+                    conn.script(ddl)
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES "
+                        + ("(:v, :t)" if self.dialect == "sqlite" else "(%(v)s, %(t)s)"),
+                        {"v": version, "t": time.time()},
+                    )
+
+    @property
+    def schema_version(self) -> int:
+        rows = self._conn.execute("SELECT max(version) AS v FROM schema_migrations")
+        return int(rows[0]["v"] or 0)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTx]:
+        """A write transaction: everything inside commits together or not at all."""
+        with self._conn.transaction(write=True):
+            yield self._tx
+
+    @contextmanager
+    def read(self) -> Iterator[SqlTx]:
+        """A read transaction: one consistent snapshot, no write lock."""
+        with self._conn.transaction(write=False):
+            yield self._tx
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def open_store(url: str) -> SqlStore:
+    return SqlStore(url)

@@ -1,0 +1,20 @@
+"""Helpers for tests of conveyor and of pipelines built on it: run a pipeline in-process until idle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from conveyor.service import Service
+from conveyor.worker.pool import LocalPool
+
+
+def run_until_idle(service: Service, pipeline: str, root: Path, concurrency: int = 2) -> list[dict[str, Any]]:
+    """Run everything runnable in ``pipeline`` with a local pool; return the finished runs in order."""
+    worker_id = service.register_worker("test")
+    pool = LocalPool(service, worker_id, concurrency, root)
+    try:
+        pool.run_until_idle(pipeline)
+    finally:
+        service.stop_worker(worker_id)
+    return pool.finished

@@ -1,0 +1,3 @@
+"""Workers: the step executor and the loop that leases runs and reports results."""
+
+from __future__ import annotations

@@ -1,0 +1,308 @@
+"""Runs one run's steps as real subprocesses, in a fresh work dir, without threads.
+
+A ``Execution`` is a small state machine driven by its owner (the local pool or a remote worker):
+``start_next()`` spawns the next step, the owner waits for that process to exit (a pidfd in a
+selector), then calls ``step_exited()``; ``timed_out()`` kills the step's whole process group. When
+``done`` is true, ``result()`` collects outputs, state files and the log into a ``RunResult``.
+
+Layout a step sees (documented in README.md):
+
+    $CONVEYOR_WORKDIR                    the current directory, empty at the start
+    $CONVEYOR_INPUTS/<input>/properties.json   the input version's (or upstream run's) properties
+    $CONVEYOR_INPUTS/<input>/version.json      which version (or upstream run) this is
+    $CONVEYOR_INPUTS/<input>/files/            a resource version's files
+    $CONVEYOR_INPUTS/<job>/state/              an upstream job's state files
+    $CONVEYOR_OUTPUTS/<resource>               key=value lines: the output's next version
+    $CONVEYOR_OUTPUTS/<resource>.files/        files for the output's next version
+    $CONVEYOR_STATE/                           the job's state files, restored from its last run
+    $CONVEYOR_RUN_PROPERTIES                   key=value lines: properties of this run
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from conveyor.model.work import RunResult, RunSpec, StepSpec
+
+_PHASES = ("steps", "on_success", "on_failure", "always")
+
+
+class OutputError(Exception):
+    """A run wrote outputs conveyor cannot accept; the message says which file and why."""
+
+
+def _safe_join(root: Path, rel: str) -> Path:
+    parts = [p for p in Path(rel).parts if p not in ("", ".", "..", "/")]
+    return root.joinpath(*parts) if parts else root / "_"
+
+
+def _write_files(root: Path, files: dict[str, bytes]) -> None:
+    for rel, data in files.items():
+        path = _safe_join(root, rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _read_tree(root: Path, limit: int, what: str) -> dict[str, bytes]:
+    """Every regular file under root (relative path -> bytes); OutputError past ``limit`` bytes."""
+    out: dict[str, bytes] = {}
+    total = 0
+    if not root.is_dir():
+        return out
+    for dirpath, _dirs, names in os.walk(root):
+        for name in sorted(names):
+            path = Path(dirpath, name)
+            if not path.is_file() or path.is_symlink():
+                continue
+            size = path.stat().st_size
+            total += size
+            if total > limit:
+                raise OutputError(f"{what} are over the {_human(limit)} limit")
+            out[path.relative_to(root).as_posix()] = path.read_bytes()
+    return out
+
+
+def _human(n: int) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:g} MB"
+    if n >= 1024:
+        return f"{n / 1024:g} KB"
+    return f"{n} bytes"
+
+
+def parse_properties(path: Path, label: str) -> dict[str, str] | None:
+    """``key=value`` lines (blank lines and ``#`` comments skipped; values keep any further ``=``)."""
+    if not path.is_file():
+        return None
+    props: dict[str, str] = {}
+    raw = path.read_bytes()
+    if len(raw) > 1024 * 1024:
+        raise OutputError(f"{label} is over the 1 MB limit")
+    text = raw.decode("utf-8", errors="replace")
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not key or any(c.isspace() for c in key):
+            raise OutputError(f"{label} line {lineno}: expected key=value, got {line[:80]!r}")
+        props[key] = value
+    return props
+
+
+class Execution:
+    def __init__(self, spec: RunSpec, root: Path, hook_grace: float = 60.0, keep: bool = False) -> None:
+        self.spec = spec
+        self.keep = keep
+        self.hook_grace = hook_grace
+        # absolute: steps run in the work dir, so a relative CONVEYOR_HOME would point nowhere
+        self.dir = root.absolute() / f"run-{spec.run_id}-{secrets.token_hex(4)}"
+        self.work = self.dir / "work"
+        self.inputs = self.dir / "inputs"
+        self.outputs = self.dir / "outputs"
+        self.state = self.dir / "state"
+        self.run_properties = self.dir / "run.properties"
+        self.log_path = self.dir / "log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.status = "running"
+        self.message = ""
+        self.exit_code: int | None = None
+        self.steps: list[dict[str, object]] = []
+        self.started_at = time.time()
+        self.deadline = self.started_at + spec.timeout if spec.timeout else None
+        self.done = False
+        self._queue: list[tuple[str, StepSpec]] = [("steps", s) for s in spec.steps]
+        self._phase = "steps"
+        self._hooks_queued = False
+        self._spawned = 0
+        self._current: dict[str, object] | None = None
+        self._prepare()
+
+    # -- setup ----------------------------------------------------------------------------------
+    def _prepare(self) -> None:
+        # Directory operations are most of a tiny job's cost: make only what this run can use.
+        self.work.mkdir(parents=True)
+        self.state.mkdir()
+        if self.spec.outputs:
+            self.outputs.mkdir()
+        if self.spec.inputs:
+            self.inputs.mkdir()
+        for inp in self.spec.inputs:
+            d = self.inputs / inp.name
+            d.mkdir()
+            (d / "properties.json").write_text(json.dumps(inp.properties, indent=2, sort_keys=True) + "\n")
+            (d / "version.json").write_text(json.dumps(inp.version) + "\n")
+            if inp.files:
+                _write_files(d / ("state" if inp.kind == "job" else "files"), inp.files)
+        _write_files(self.state, self.spec.state_files)
+        self._log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        s = self.spec
+        self.env = {
+            **os.environ,
+            **s.env,
+            "CONVEYOR_PIPELINE": s.pipeline,
+            "CONVEYOR_JOB": s.job,
+            "CONVEYOR_RUN_ID": str(s.run_id),
+            "CONVEYOR_RUN_NUMBER": str(s.number),
+            "CONVEYOR_ATTEMPT": str(s.attempt),
+            "CONVEYOR_WORKDIR": str(self.work),
+            "CONVEYOR_INPUTS": str(self.inputs),
+            "CONVEYOR_OUTPUTS": str(self.outputs),
+            "CONVEYOR_STATE": str(self.state),
+            "CONVEYOR_RUN_PROPERTIES": str(self.run_properties),
+        }
+
+    # -- driving --------------------------------------------------------------------------------
+    def start_next(self) -> subprocess.Popen[bytes] | None:
+        """Spawn the next step; None when the run has no step left (then ``done`` is true)."""
+        while True:
+            if not self._queue and self.status == "running" and not self._hooks_queued:
+                self._hooks_queued = True
+                self._queue = [("on_success", s) for s in self.spec.on_success]
+                self._queue += [("always", s) for s in self.spec.always]
+            if not self._queue:
+                break
+            phase, step = self._queue.pop(0)
+            self._phase = phase
+            header = f"▶ {step.label}\n" if self._spawned == 0 else f"\n▶ {step.label}\n"
+            os.write(self._log, header.encode())
+            self._spawned += 1
+            env = {**self.env, **step.env} if step.env else self.env
+            try:
+                self.proc = subprocess.Popen(
+                    ["/bin/sh", "-ec", step.run],
+                    cwd=self.work,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                self.steps.append({"phase": phase, "label": step.label, "exit_code": None, "note": str(exc)})
+                self._fail("errored", f"step '{step.label}' could not start: {exc}")
+                continue
+            self._current = {"phase": phase, "label": step.label, "started_at": time.time()}
+            return self.proc
+        self.proc = None
+        if self.status == "running":
+            self.status, self.exit_code = "succeeded", 0
+        self.done = True
+        return None
+
+    def step_exited(self, returncode: int) -> None:
+        """Record the step; a failure switches to the failure path (hooks' own failures only log)."""
+        assert self._current is not None
+        entry = {**self._current, "exit_code": returncode, "finished_at": time.time()}
+        self.steps.append(entry)
+        self._current = None
+        self.proc = None
+        if returncode == 0 or self.status != "running":
+            return
+        how = f"was killed by signal {-returncode}" if returncode < 0 else f"exited with {returncode}"
+        message = f"step '{entry['label']}' {how}"
+        if self._phase == "always":  # on the success path: the run fails, the other always steps still run
+            self.status, self.message, self.exit_code = "failed", message, returncode
+        else:
+            self._fail("failed", message, returncode)
+
+    def _fail(self, status: str, message: str, code: int | None = None) -> None:
+        """Switch to the failure path: drop the remaining steps, run on_failure then always."""
+        if self.status != "running":
+            return
+        self.status, self.message, self.exit_code = status, message, code
+        self._hooks_queued = True
+        self._queue = [("on_failure", s) for s in self.spec.on_failure] + [
+            ("always", s) for s in self.spec.always
+        ]
+
+    def timed_out(self) -> None:
+        """The run's timeout passed: kill the step's whole process group, then run the hooks briefly."""
+        self.kill()
+        if self._current is not None:
+            self.steps.append(
+                {**self._current, "exit_code": None, "finished_at": time.time(), "note": "timed out"}
+            )
+            self._current = None
+        assert self.spec.timeout is not None
+        os.write(self._log, f"\n✖ timed out after {self.spec.timeout:g}s\n".encode())
+        if self.status == "running":
+            self._fail("timed_out", f"timed out after {self.spec.timeout:g}s")
+        else:
+            self._queue = []  # a hook outlived its grace period
+        self.deadline = time.time() + self.hook_grace
+
+    def cancel(self, reason: str) -> None:
+        """Stop now: kill the step's process group and run nothing more."""
+        self.kill()
+        self._current = None
+        self.status, self.message = "cancelled", reason
+        self._queue = []
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self.proc = None
+
+    # -- collecting -----------------------------------------------------------------------------
+    def result(self) -> RunResult:
+        s = self.spec
+        res = RunResult(status=self.status, exit_code=self.exit_code, message=self.message, steps=self.steps)
+        try:
+            res.state_files = _read_tree(self.state, s.state_limit, "the job's state files ($CONVEYOR_STATE)")
+        except OutputError as exc:
+            res.state_files = None
+            if res.status == "succeeded":
+                res.status, res.message = "failed", str(exc)
+            os.write(self._log, f"\n✖ {exc}; the previous state is kept\n".encode())
+        if res.status == "succeeded":
+            try:
+                res.properties = parse_properties(self.run_properties, "$CONVEYOR_RUN_PROPERTIES") or {}
+                for out in s.outputs:
+                    props = parse_properties(self.outputs / out.name, f"$CONVEYOR_OUTPUTS/{out.name}")
+                    files = _read_tree(
+                        self.outputs / f"{out.name}.files",
+                        s.output_files_limit,
+                        f"files of output '{out.name}'",
+                    )
+                    if props is not None or files:
+                        res.outputs[out.name] = (props or {}, files)
+            except OutputError as exc:
+                res.status, res.message, res.outputs = "failed", str(exc), {}
+                os.write(self._log, f"\n✖ {exc}\n".encode())
+        res.log = self._read_log(s.log_limit)
+        return res
+
+    def _read_log(self, limit: int) -> bytes:
+        os.close(self._log)
+        size = self.log_path.stat().st_size
+        with open(self.log_path, "rb") as f:
+            data = f.read(limit)
+        if size > limit:
+            data += f"\n[conveyor: log truncated: {size - limit} more bytes dropped]\n".encode()
+        return data
+
+    def cleanup(self) -> None:
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def discard(self, trash: Path) -> None:
+        """Move the run dir aside in one rename; whoever owns ``trash`` deletes it off the hot path."""
+        if self.keep:
+            return
+        try:
+            self.dir.rename(trash / self.dir.name)
+        except OSError:
+            self.cleanup()

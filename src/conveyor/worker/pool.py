@@ -1,0 +1,181 @@
+"""The local worker loop: lease runs from the service, drive their steps, report results.
+
+One thread does everything. Each running step is a pidfd registered in a selector, so waiting for
+"any step finished or the next deadline" is a single ``select`` call: no thread per run, no polling.
+``conveyor run`` uses it in-process against the embedded store; a remote worker will drive the same
+``Execution`` objects against the HTTP API.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import selectors
+import shutil
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conveyor.errors import Conflict, Interrupted
+from conveyor.model.work import RunSpec
+from conveyor.service import Service
+from conveyor.worker.executor import Execution
+
+#: Called with ("started", spec, None) and ("finished", spec, run_row).
+Listener = Callable[[str, RunSpec, dict[str, Any] | None], None]
+
+
+@dataclass
+class _Slot:
+    execution: Execution
+    pidfd: int | None = None
+
+
+class LocalPool:
+    def __init__(
+        self,
+        service: Service,
+        worker_id: int,
+        concurrency: int,
+        root: Path,
+        listener: Listener | None = None,
+    ) -> None:
+        self.service = service
+        self.worker_id = worker_id
+        self.concurrency = max(1, concurrency)
+        self.root = root
+        self.listener = listener or (lambda kind, spec, row: None)
+        self.slots: dict[int, _Slot] = {}
+        self._sel = selectors.DefaultSelector()
+        self._heartbeat_every = max(0.5, service.settings.lease_seconds / 3)
+        self._next_heartbeat = time.monotonic() + self._heartbeat_every
+        self.finished: list[dict[str, Any]] = []
+        self._trash = root / "trash"
+        self._sweeper: threading.Thread | None = None
+        self._to_sweep: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+
+    # -- the loop -------------------------------------------------------------------------------
+    def run_until_idle(self, pipeline: str) -> None:
+        """Run the pipeline's runs until none is queued, running or about to retry."""
+        self._trash.mkdir(parents=True, exist_ok=True)
+        self._sweeper = threading.Thread(target=self._sweep, name="conveyor-sweeper", daemon=True)
+        self._sweeper.start()
+        previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+        try:
+            while True:
+                free = self.concurrency - len(self.slots)
+                if free > 0:
+                    for spec in self.service.lease(self.worker_id, free, pipeline):
+                        self._start(spec)
+                if not self.slots:
+                    activity = self.service.activity(pipeline)
+                    if activity.counts.get("queued"):
+                        continue
+                    if activity.counts.get("running"):  # another worker's runs: wait for their outcome
+                        time.sleep(0.2)
+                        self.service.recover()
+                        continue
+                    if activity.wake_at is not None:
+                        time.sleep(max(0.0, activity.wake_at - time.time()))
+                        self.service.promote(pipeline)
+                        continue
+                    return
+                self._wait()
+        except (Interrupted, KeyboardInterrupt):
+            self._cancel_all("conveyor was interrupted")
+            raise
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            self._to_sweep.put(None)
+            self._sweeper.join()
+
+    def _sweep(self) -> None:
+        """Delete finished runs' work dirs in the background: rmtree is slower than a tiny job."""
+        while (path := self._to_sweep.get()) is not None:
+            shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(self._trash, ignore_errors=True)
+
+    def _wait(self) -> None:
+        now = time.time()
+        deadlines = [s.execution.deadline for s in self.slots.values() if s.execution.deadline is not None]
+        timeout = self._next_heartbeat - time.monotonic()
+        if deadlines:
+            timeout = min(timeout, min(deadlines) - now)
+        for key, _ in self._sel.select(max(0.0, timeout)):
+            self._exited(key.data)
+        now = time.time()
+        for run_id, slot in list(self.slots.items()):
+            ex = slot.execution
+            if ex.deadline is not None and now >= ex.deadline and run_id in self.slots:
+                self._unregister(slot)
+                ex.timed_out()
+                self._advance(run_id)
+        if time.monotonic() >= self._next_heartbeat:
+            self.service.heartbeat(self.worker_id)
+            self._next_heartbeat = time.monotonic() + self._heartbeat_every
+
+    # -- one run --------------------------------------------------------------------------------
+    def _start(self, spec: RunSpec) -> None:
+        ex = Execution(
+            spec,
+            self.root,
+            hook_grace=self.service.settings.hook_grace_seconds,
+            keep=self.service.settings.keep_workdirs,
+        )
+        self.slots[spec.run_id] = _Slot(ex)
+        self.listener("started", spec, None)
+        self._advance(spec.run_id)
+
+    def _advance(self, run_id: int) -> None:
+        slot = self.slots[run_id]
+        proc = slot.execution.start_next()
+        if proc is None:
+            self._report(run_id)
+            return
+        slot.pidfd = os.pidfd_open(proc.pid)
+        self._sel.register(slot.pidfd, selectors.EVENT_READ, run_id)
+
+    def _exited(self, run_id: int) -> None:
+        slot = self.slots[run_id]
+        proc = slot.execution.proc
+        assert proc is not None
+        code = proc.wait()
+        self._unregister(slot)
+        slot.execution.step_exited(code)
+        self._advance(run_id)
+
+    def _unregister(self, slot: _Slot) -> None:
+        if slot.pidfd is not None:
+            self._sel.unregister(slot.pidfd)
+            os.close(slot.pidfd)
+            slot.pidfd = None
+
+    def _report(self, run_id: int) -> None:
+        slot = self.slots.pop(run_id)
+        ex = slot.execution
+        result = ex.result()
+        try:
+            row = self.service.complete(self.worker_id, run_id, result)
+        except Conflict:
+            row = None  # the run was taken from us (lease expired, cancelled): its new owner reports it
+        if not ex.keep:
+            ex.discard(self._trash)
+            self._to_sweep.put(self._trash / ex.dir.name)
+        if row is not None:
+            self.finished.append(row)
+        self.listener("finished", ex.spec, row)
+
+    def _cancel_all(self, reason: str) -> None:
+        for run_id, slot in list(self.slots.items()):
+            self._unregister(slot)
+            slot.execution.cancel(reason)
+            slot.execution.done = True
+            self._report(run_id)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted()

@@ -1,0 +1,474 @@
+"""The engine end to end through ``Service`` and the local pool, on SQLite and on PostgreSQL.
+
+Steps really run as subprocesses; each test applies a small pipeline written in the native format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conveyor import definitions
+from conveyor.errors import BadInput, Conflict, NotFound
+from conveyor.model.work import RunResult
+from conveyor.service import Service
+from conveyor.settings import Settings
+from conveyor.store import open_store
+from conveyor.testing import run_until_idle
+
+
+class World:
+    """A service on a fresh store, plus shortcuts to apply YAML and run until idle."""
+
+    def __init__(self, url: str, tmp: Path, **settings: Any) -> None:
+        self.tmp = tmp
+        self.settings = Settings(home=tmp / "home", retry_backoff=0.01, **settings)
+        self.store = open_store(url)
+        self.service = Service(self.store, self.settings)
+        self.name = "line"
+
+    def apply(self, text: str) -> Any:
+        pipeline = definitions.load_text(textwrap.dedent(text), "line.yml", default_name=self.name)
+        return self.service.apply(pipeline, text, "line.yml")
+
+    def run(self, concurrency: int = 2) -> list[dict[str, Any]]:
+        return run_until_idle(self.service, self.name, self.tmp / "work", concurrency)
+
+    def jobs_run(self, finished: list[dict[str, Any]]) -> list[str]:
+        return [r["job_name"] for r in finished]
+
+    def inputs(self, run_id: int) -> dict[str, Any]:
+        return {i["name"]: i for i in self.service.run(run_id)["inputs"]}
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> World:
+    w = World(db_url, tmp_path)
+    yield w
+    w.store.close()
+
+
+def test_chain_runs_in_order_once_and_second_apply_is_up_to_date(world: World) -> None:
+    text = """
+    jobs:
+      - name: a
+        steps: ["echo a"]
+      - name: b
+        inputs: [{job: a}]
+        steps: ["echo b"]
+      - name: c
+        inputs: [{job: b}]
+        steps: ["echo c"]
+    """
+    first = world.apply(text)
+    assert first.changed and first.version == 1
+    finished = world.run()
+    assert world.jobs_run(finished) == ["a", "b", "c"]
+    assert all(r["status"] == "succeeded" for r in finished)
+    again = world.apply(text)
+    assert not again.changed
+    assert world.run() == []
+    # c saw exactly the b run that triggered it
+    b_run = finished[1]
+    assert world.inputs(finished[2]["id"])["b"]["upstream_run_id"] == b_run["id"]
+    assert world.service.logs(finished[0]["id"]).endswith(b"a\n")
+
+
+def test_diamond_join_runs_once_with_latest_versions(world: World) -> None:
+    world.apply(
+        """
+        resources:
+          - {name: src, type: params, properties: {SHA: "1"}}
+        jobs:
+          - name: top
+            inputs: [{resource: src}]
+            steps: ["true"]
+          - name: left
+            inputs: [{job: top}]
+            steps: ["sleep 0.3"]
+          - name: left2
+            inputs: [{job: left}]
+            steps: ["true"]
+          - name: right
+            inputs: [{job: top}]
+            steps: ["true"]
+          - name: join
+            inputs: [{job: left2}, {job: right}, {resource: src}]
+            steps: ['test "$SHA" = 2']
+        """
+    )
+    world.run()
+    world.service.put_version("src", {"SHA": "2"})
+    finished = world.run()
+    names = world.jobs_run(finished)
+    assert sorted(names) == ["join", "left", "left2", "right", "top"]
+    assert names[-1] == "join"
+    join = finished[-1]
+    assert join["status"] == "succeeded"
+    seen = world.inputs(join["id"])
+    assert seen["src"]["version_number"] == 2
+    by_job = {r["job_name"]: r["id"] for r in finished}
+    assert seen["left2"]["upstream_run_id"] == by_job["left2"]
+    assert seen["right"]["upstream_run_id"] == by_job["right"]
+
+
+def test_fan_out_runs_in_parallel(world: World) -> None:
+    jobs = "\n".join(
+        f"  - name: leaf{i}\n    inputs: [{{job: root}}]\n    steps: ['sleep 0.4']" for i in range(4)
+    )
+    world.apply(f"jobs:\n  - name: root\n    steps: ['true']\n{jobs}\n")
+    started = time.monotonic()
+    finished = world.run(concurrency=4)
+    assert len(finished) == 5
+    assert time.monotonic() - started < 1.4  # four 0.4 s leaves at once, not one after another
+
+
+def test_versions_are_immutable_numbered_and_deduplicated(world: World) -> None:
+    world.apply(
+        """
+        resources:
+          - {name: cfg, type: params, properties: {A: "1"}}
+        jobs:
+          - name: use
+            inputs: [{resource: cfg}]
+            steps: ["true"]
+          - name: passive
+            inputs: [{resource: cfg, trigger: false}]
+            steps: ["true"]
+          - name: switched
+            inputs: [{resource: cfg, switch: off}]
+            steps: ["true"]
+        """
+    )
+    # new jobs with only non-triggering inputs never start by themselves
+    assert world.jobs_run(world.run()) == ["use"]
+    assert world.service.put_version("cfg", {"A": "1"}) is None  # identical: no new version
+    v2 = world.service.put_version("cfg", {"B": "2"})
+    assert v2 is not None and v2["number"] == 2 and v2["properties"] == {"A": "1", "B": "2"}
+    v3 = world.service.put_version("cfg", {"C": "3"}, replace=True)
+    assert v3 is not None and v3["properties"] == {"C": "3"}
+    assert world.jobs_run(world.run()) == ["use"]  # coalesced: one run for two new versions
+    versions = world.service.versions("cfg")
+    assert [v["number"] for v in versions] == [3, 2, 1]
+    assert len({v["digest"] for v in versions}) == 3
+    with pytest.raises(BadInput):
+        world.service.put_version("cfg", {"bad key": "x"})
+    with pytest.raises(BadInput):
+        world.service.put_version("cfg", {"1X": "x"})  # params keys are env names
+    with pytest.raises(NotFound, match="did you mean 'cfg'"):
+        world.service.put_version("cgf", {"A": "2"})
+
+
+def test_outputs_make_versions_with_lineage_and_trigger_consumers(world: World) -> None:
+    world.apply(
+        """
+        resources:
+          - {name: image, type: image}
+        jobs:
+          - name: build
+            outputs: [image]
+            inputs: [{resource: image}]
+            steps:
+              - echo "tag=v1" >> "$CONVEYOR_OUTPUTS/image"
+              - echo "url=a=b" >> "$CONVEYOR_OUTPUTS/image"
+              - mkdir -p "$CONVEYOR_OUTPUTS/image.files"
+              - echo hi > "$CONVEYOR_OUTPUTS/image.files/notes.txt"
+          - name: test
+            inputs: [{resource: image}]
+            steps:
+              - grep -q '"v1"' "$CONVEYOR_INPUTS/image/properties.json"
+              - test "$(cat $CONVEYOR_INPUTS/image/files/notes.txt)" = hi
+        """
+    )
+    finished = world.run()
+    # build takes its own output as input: its new version does not start build again
+    assert world.jobs_run(finished) == ["build", "test"]
+    assert [r["status"] for r in finished] == ["succeeded", "succeeded"]
+    build = world.service.run(finished[0]["id"])
+    assert [(o["resource_name"], o["number"]) for o in build["outputs"]] == [("image", 1)]
+    version = world.service.versions("image")[0]
+    assert json.loads(version["properties"]) == {"tag": "v1", "url": "a=b"}
+    assert version["run_id"] == finished[0]["id"]
+    assert world.inputs(finished[1]["id"])["image"]["version_id"] == version["id"]
+
+
+def test_job_state_files_are_restored_and_readable_downstream(world: World) -> None:
+    world.apply(
+        """
+        jobs:
+          - name: count
+            steps:
+              - n=$(cat "$CONVEYOR_STATE/n" 2>/dev/null || echo 0); echo $((n + 1)) > "$CONVEYOR_STATE/n"
+          - name: read
+            inputs: [{job: count}]
+            steps:
+              - cat "$CONVEYOR_INPUTS/count/state/n"
+        """
+    )
+    world.run()
+    world.service.trigger_job("count")
+    finished = world.run()
+    assert world.jobs_run(finished) == ["count", "read"]
+    assert world.service.logs(finished[1]["id"]).rstrip().endswith(b"2")
+
+
+def test_state_over_the_limit_fails_the_run_and_keeps_the_previous_state(db_url: str, tmp_path: Path) -> None:
+    w = World(db_url, tmp_path, state_limit=1000)
+    w.apply(
+        """
+        jobs:
+          - name: grow
+            steps:
+              - if [ -f "$CONVEYOR_STATE/small" ]; then head -c 5000 /dev/zero > "$CONVEYOR_STATE/big"; fi
+              - echo ok > "$CONVEYOR_STATE/small"
+        """
+    )
+    assert w.run()[0]["status"] == "succeeded"
+    w.service.trigger_job("grow")
+    failed = w.run()[0]
+    assert failed["status"] == "failed"
+    assert "over the 1000 bytes limit" in failed["message"]
+    assert failed["state_files"] is None
+    assert b"previous state is kept" in w.service.logs(failed["id"])
+    w.service.trigger_job("grow")
+    third = w.run()[0]  # it sees the state of the first run, not the lost one
+    assert third["status"] == "failed"
+    w.store.close()
+
+
+def test_shared_state_resource_writes_are_serialised_and_merged(world: World) -> None:
+    world.apply(
+        """
+        resources:
+          - {name: infra, type: state}
+          - {name: go, type: params, properties: {GO: "1"}}
+        jobs:
+          - name: w1
+            inputs: [{resource: go}, {resource: infra}]
+            outputs: [infra]
+            steps:
+              - sleep 0.2; mkdir -p "$CONVEYOR_OUTPUTS/infra.files"
+              - echo 1 > "$CONVEYOR_OUTPUTS/infra.files/one"
+          - name: w2
+            inputs: [{resource: go}, {resource: infra}]
+            outputs: [infra]
+            steps:
+              - mkdir -p "$CONVEYOR_OUTPUTS/infra.files"; echo 2 > "$CONVEYOR_OUTPUTS/infra.files/two"
+          - name: reader
+            inputs: [{job: w1}, {job: w2}, {resource: infra}]
+            steps:
+              - test -f "$CONVEYOR_INPUTS/infra/files/one" && test -f "$CONVEYOR_INPUTS/infra/files/two"
+        """
+    )
+    finished = world.run(concurrency=4)
+    assert [r["status"] for r in finished] == ["succeeded"] * 3
+    w1, w2 = (r for r in finished if r["job_name"] in ("w1", "w2"))
+    # never both running at once
+    first, second = sorted((w1, w2), key=lambda r: r["started_at"])
+    assert second["started_at"] >= first["finished_at"]
+    latest = world.service.versions("infra")[0]
+    assert latest["number"] == 2 and set(json.loads(latest["files"])) == {"one", "two"}
+
+
+def test_retries_with_backoff_then_success(world: World, tmp_path: Path) -> None:
+    marker = tmp_path / "attempts"
+    world.apply(
+        f"""
+        jobs:
+          - name: flaky
+            retries: 3
+            retry_backoff: 0.1s
+            steps:
+              - echo x >> {marker}; test $(wc -l < {marker}) -ge 3
+        """
+    )
+    finished = world.run()
+    assert [(r["attempt"], r["status"]) for r in finished] == [(1, "failed"), (2, "failed"), (3, "succeeded")]
+    assert finished[1]["started_at"] - finished[0]["finished_at"] >= 0.09
+    assert finished[2]["started_at"] - finished[1]["finished_at"] >= 0.19  # doubled
+    assert len({r["number"] for r in finished}) == 1
+
+
+def test_retries_run_out(world: World) -> None:
+    world.apply("jobs:\n  - name: bad\n    retries: 1\n    steps: ['exit 3']\n")
+    finished = world.run()
+    outcome = [(r["attempt"], r["status"], r["exit_code"]) for r in finished]
+    assert outcome == [(1, "failed", 3), (2, "failed", 3)]
+    assert finished[-1]["message"] == "step 'exit 3' exited with 3"
+
+
+def test_timeout_kills_the_whole_process_group(world: World, tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    world.apply(
+        f"""
+        jobs:
+          - name: slow
+            timeout: 1s
+            steps:
+              - sleep 60 & echo $! > {pidfile}; wait
+            always:
+              - echo cleanup
+        """
+    )
+    started = time.monotonic()
+    (run,) = world.run()
+    assert time.monotonic() - started < 10
+    assert run["status"] == "timed_out" and run["message"] == "timed out after 1s"
+    child = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    else:
+        pytest.fail("the step's background child survived the timeout")
+    assert b"cleanup" in world.service.logs(run["id"])
+
+
+def test_hooks_run_on_the_right_path(world: World) -> None:
+    world.apply(
+        """
+        jobs:
+          - name: good
+            steps: ["echo main"]
+            on_success: ["echo yay"]
+            on_failure: ["echo boo"]
+            always: ["echo end"]
+          - name: bad
+            steps: ["false", "echo never"]
+            on_success: ["echo yay"]
+            on_failure: ["echo boo"]
+            always: ["echo end"]
+        """
+    )
+    finished = {r["job_name"]: r for r in world.run()}
+    good = world.service.logs(finished["good"]["id"]).decode()
+    bad = world.service.logs(finished["bad"]["id"]).decode()
+    assert "yay" in good and "end" in good and "boo" not in good
+    assert "boo" in bad and "end" in bad and "yay" not in bad and "never" not in bad
+    assert finished["bad"]["status"] == "failed"
+
+
+def test_approval_gate_waits_until_approved(world: World) -> None:
+    world.apply(
+        """
+        jobs:
+          - name: build
+            steps: ["true"]
+          - name: deploy
+            inputs: [{job: build}]
+            approval: manual
+            steps: ["echo deployed"]
+        """
+    )
+    (build,) = world.run()
+    assert build["job_name"] == "build"
+    (waiting,) = world.service.open_runs("line")
+    assert waiting["status"] == "waiting_approval"
+    with pytest.raises(Conflict):
+        world.service.approve(build["id"])
+    world.service.approve(waiting["id"], by="alice", comment="ship it")
+    finished = world.run()
+    assert world.jobs_run(finished) == ["deploy"] and finished[0]["status"] == "succeeded"
+    kinds = [e["kind"] for e in world.service.run(waiting["id"])["events"]]
+    assert "run.waiting_approval" in kinds and "run.approved" in kinds
+
+
+def test_downstream_of_a_failed_job_waits_instead_of_running(world: World) -> None:
+    world.apply(
+        """
+        jobs:
+          - name: build
+            steps: ["exit 1"]
+          - name: test
+            inputs: [{job: build}]
+            steps: ["true"]
+        """
+    )
+    finished = world.run()
+    assert world.jobs_run(finished) == ["build"]
+    (pending,) = world.service.open_runs("line")
+    assert pending["job_name"] == "test" and pending["status"] == "pending"
+
+
+def test_lost_worker_is_recovered_and_retried(world: World) -> None:
+    world.apply("jobs:\n  - name: j\n    retries: 1\n    steps: ['true']\n")
+    svc = world.service
+    dead = svc.register_worker("doomed")
+    (spec,) = svc.lease(dead, 1, "line")
+    # pretend the worker is a process on this host that has died
+    with world.store.transaction() as tx:
+        tx._conn.execute(  # reach under the Store to fake a dead pid
+            "UPDATE workers SET pid = :pid WHERE id = :id"
+            if world.store.dialect == "sqlite"
+            else "UPDATE workers SET pid = %(pid)s WHERE id = %(id)s",
+            {"pid": 2**22 + 12345, "id": dead},
+        )
+    assert svc.recover() == [spec.run_id]
+    lost = svc.run(spec.run_id)
+    assert lost["status"] == "errored" and "died" in lost["message"]
+    finished = world.run()
+    assert [(r["attempt"], r["status"]) for r in finished] == [(2, "succeeded")]
+    with pytest.raises(Conflict):
+        svc.complete(dead, spec.run_id, RunResult(status="succeeded"))
+
+
+def test_non_utf8_output_and_huge_logs_are_kept_bounded(db_url: str, tmp_path: Path) -> None:
+    w = World(db_url, tmp_path, log_limit=10_000)
+    w.apply(
+        """
+        jobs:
+          - name: noisy
+            steps:
+              - printf 'caf\\351\\n'
+              - head -c 50000 /dev/zero | tr '\\0' x
+        """
+    )
+    (run,) = w.run()
+    assert run["status"] == "succeeded"
+    log = w.service.logs(run["id"])
+    assert b"caf\xe9" in log
+    assert len(log) < 10_200 and b"log truncated: " in log
+    w.store.close()
+
+
+def test_bad_output_lines_fail_the_run_clearly(world: World) -> None:
+    world.apply(
+        """
+        resources:
+          - {name: out, type: generic}
+        jobs:
+          - name: j
+            outputs: [out]
+            steps: ['echo "no equals sign" > "$CONVEYOR_OUTPUTS/out"']
+        """
+    )
+    (run,) = world.run()
+    assert run["status"] == "failed"
+    assert "$CONVEYOR_OUTPUTS/out line 1: expected key=value" in run["message"]
+    assert world.service.versions("out") == []
+
+
+def test_changed_job_reruns_with_its_downstream(world: World) -> None:
+    base = """
+    jobs:
+      - name: a
+        steps: ["echo {msg}"]
+      - name: b
+        inputs: [{{job: a}}]
+        steps: ["true"]
+    """
+    world.apply(base.format(msg="one"))
+    world.run()
+    result = world.apply(base.format(msg="two"))
+    assert result.changed and result.version == 2
+    assert world.jobs_run(world.run()) == ["a", "b"]
+    assert world.service.run(world.service.runs(job="a")[0]["id"])["pipeline_version"] == 2
