@@ -107,6 +107,8 @@ class Service:
         self.settings = settings or load_settings()
         self._now = clock
         self._graphs: dict[tuple[int, int], Graph] = {}
+        #: pipeline name -> id: both fixed once the pipeline exists
+        self._pipeline_ids: dict[str, int] = {}
         #: (pipeline id, version) -> (job name -> id, resource name -> {id, type, active})
         self._meta: dict[tuple[int, int], tuple[dict[str, int], dict[str, Row]]] = {}
         #: jobs known to have succeeded at least once: that only ever becomes true.
@@ -162,8 +164,6 @@ class Service:
             known = [r["name"] for r in tx.pipelines()]
             hint = get_close_matches(name, known, n=1)
             raise NotFound(f"no pipeline named {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
-        if lock:
-            tx.lock_pipeline(row["id"])
         return row
 
     @contextmanager
@@ -217,6 +217,7 @@ class Service:
             old_resources = {r["name"]: r for r in tx.resources(pid)}
             old_jobs = {j["name"]: j for j in tx.jobs(pid)}
             ctx = _Ctx(tx, pid, number, graph, now, job_ids={}, resource_rows={})
+            changed: dict[str, str] = {}
 
             for job in pipeline.jobs:
                 job_digest = job.digest()
@@ -230,7 +231,15 @@ class Service:
                     if reason:
                         tx.update_job(jrow["id"], job_digest, True)
                 if reason and not job.manual_only:
-                    self._trigger(ctx, job.name, {"kind": "pipeline", "version": number, "reason": reason})
+                    changed[job.name] = reason
+            # A changed job whose upstream also changed is started by that upstream's success: starting
+            # it now too would only park a pending run behind it (and cost every scheduling step).
+            changed_mask = 0
+            for name in changed:
+                changed_mask |= graph.bit(name)
+            for name, reason in changed.items():
+                if not graph.is_blocked_by(name, changed_mask):
+                    self._trigger(ctx, name, {"kind": "pipeline", "version": number, "reason": reason})
             for jrow in old_jobs.values():
                 ctx.job_ids[jrow["name"]] = jrow["id"]
                 if jrow["active"]:
@@ -335,13 +344,13 @@ class Service:
         pending = tx.pending_runs(ctx.pipeline_id)
         if not pending:
             return
-        decision = decide(
-            ctx.graph,
-            pending,
-            tx.active_jobs(ctx.pipeline_id),
-            ctx.now,
-            inputs_ready=lambda job: self._inputs_ready(ctx, job),
-        )
+        active = tx.active_jobs(ctx.pipeline_id)
+        try:
+            decision = decide(
+                ctx.graph, pending, active, ctx.now, inputs_ready=lambda job: self._inputs_ready(ctx, job)
+            )
+        finally:
+            active.close()
         tx.queue_runs(decision.queue, ctx.now)
         for run_id in decision.await_approval:
             tx.set_run_status(run_id, RunStatus.WAITING_APPROVAL)
@@ -396,9 +405,7 @@ class Service:
                 raise NotFound(f"no run {run_id}")
             if run["status"] != RunStatus.WAITING_APPROVAL:
                 raise Conflict(f"run {run_id} is {run['status']}, not waiting for approval")
-            pipeline = tx.pipeline_by_id(run["pipeline_id"])
-            assert pipeline is not None
-            tx.lock_pipeline(pipeline["id"])
+            pipeline = tx.lock_pipeline(run["pipeline_id"])
             if approve:
                 tx.approve_run(run_id, now)
                 tx.add_event("run.approved", now, run["pipeline_id"], run_id, by=by, comment=comment)
@@ -433,25 +440,29 @@ class Service:
         running."""
         if limit <= 0:
             return []
-        now = self._now()
-        specs = []
         with self.store.transaction() as tx:
-            pipeline_id = None
-            if pipeline is not None:
+            return self._lease(tx, worker_id, limit, pipeline, self._now())
+
+    def _lease(self, tx: Tx, worker_id: int, limit: int, pipeline: str | None, now: float) -> list[RunSpec]:
+        pipeline_id = None
+        if pipeline is not None:
+            pipeline_id = self._pipeline_ids.get(pipeline)
+            if pipeline_id is None:
                 prow = tx.pipeline_by_name(pipeline)
                 if prow is None:
                     return []
-                pipeline_id = prow["id"]
-            ctxs: dict[int, _Ctx] = {}
-            for run in tx.queued_runs(limit, pipeline_id):
-                pid = run["pipeline_id"]
-                if pid not in ctxs:
-                    prow = tx.pipeline_by_id(pid)
-                    assert prow is not None
-                    ctxs[pid] = self._ctx(tx, prow, now)
-                spec = self._start(ctxs[pid], run, worker_id)
-                if spec is not None:
-                    specs.append(spec)
+                pipeline_id = self._pipeline_ids[pipeline] = prow["id"]
+        specs = []
+        ctxs: dict[int, _Ctx] = {}
+        for run in tx.queued_runs(limit, pipeline_id):
+            pid = run["pipeline_id"]
+            if pid not in ctxs:
+                prow = tx.pipeline_by_id(pid)
+                assert prow is not None
+                ctxs[pid] = self._ctx(tx, prow, now)
+            spec = self._start(ctxs[pid], run, worker_id)
+            if spec is not None:
+                specs.append(spec)
         return specs
 
     def _start(self, ctx: _Ctx, run: Row, worker_id: int) -> RunSpec | None:
@@ -552,6 +563,18 @@ class Service:
     def complete(self, worker_id: int | None, run_id: int, result: RunResult) -> Row:
         """Record a finished run: its outputs become versions, its success starts downstream jobs,
         its failure starts a retry when it has retries left."""
+        return self.complete_and_lease(worker_id, run_id, result)[0]
+
+    def complete_and_lease(
+        self,
+        worker_id: int | None,
+        run_id: int,
+        result: RunResult,
+        lease: int = 0,
+        pipeline: str | None = None,
+    ) -> tuple[Row, list[RunSpec]]:
+        """``complete`` and, in the same transaction, ``lease`` up to ``lease`` runs for the same
+        worker: one durable commit per job instead of two."""
         now = self._now()
         with self.store.transaction() as tx:
             run = tx.run(run_id)
@@ -561,17 +584,14 @@ class Service:
                 worker_id is not None and run["worker_id"] != worker_id
             ):
                 raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
-            prow = tx.pipeline_by_id(run["pipeline_id"])
-            assert prow is not None
-            tx.lock_pipeline(prow["id"])
+            prow = tx.lock_pipeline(run["pipeline_id"])
             ctx = self._ctx(tx, prow, now)
-            self._finish(ctx, run, result)
+            after = self._finish(ctx, run, result)
             self._promote(ctx)
-            after = tx.run(run_id)
-            assert after is not None
-            return after
+            specs = self._lease(tx, worker_id, lease, pipeline, now) if lease > 0 and worker_id else []
+            return after, specs
 
-    def _finish(self, ctx: _Ctx, run: Row, result: RunResult) -> None:
+    def _finish(self, ctx: _Ctx, run: Row, result: RunResult) -> Row:
         tx = ctx.tx
         run_id, job_name = run["id"], run["job_name"]
         status = RunStatus(result.status)
@@ -597,7 +617,7 @@ class Service:
                     exclude_job=job_name,
                     merge=rrow["type"] == "state",
                 )
-        tx.finish_run(
+        after = tx.finish_run(
             run_id,
             status,
             ctx.now,
@@ -635,6 +655,7 @@ class Service:
                 )
                 tx.copy_run_inputs(run_id, new_id)
                 ctx.triggered.append(f"{job_name} #{run['number']} attempt {run['attempt'] + 1}")
+        return after
 
     def recover(self) -> list[int]:
         """Mark runs whose worker is gone (lease expired, or its process on this host died) errored,
@@ -650,9 +671,7 @@ class Service:
                     continue
                 run = tx.run(row["id"])
                 assert run is not None
-                prow = tx.pipeline_by_id(run["pipeline_id"])
-                assert prow is not None
-                ctx = self._ctx(tx, prow, now)
+                ctx = self._ctx(tx, tx.lock_pipeline(run["pipeline_id"]), now)
                 why = (
                     f"its worker (process {row['pid']} on {row['hostname']}) died"
                     if dead

@@ -12,7 +12,7 @@ from conveyor.worker.pool import LocalPool
 def run_until_idle(service: Service, pipeline: str, root: Path, concurrency: int = 2) -> list[dict[str, Any]]:
     """Run everything runnable in ``pipeline`` with a local pool; return the finished runs in order."""
     worker_id = service.register_worker("test")
-    pool = LocalPool(service, worker_id, concurrency, root)
+    pool = LocalPool(service, worker_id, concurrency, root / "work", scratch_root=root / "scratch")
     try:
         pool.run_until_idle(pipeline)
     finally:

@@ -395,6 +395,9 @@ def test_downstream_of_a_failed_job_waits_instead_of_running(world: World) -> No
     )
     finished = world.run()
     assert world.jobs_run(finished) == ["build"]
+    assert world.service.open_runs("line") == []  # test is started by build's success, which never came
+    world.service.trigger_job("test")
+    assert world.run() == []  # its input has nothing to read yet
     (pending,) = world.service.open_runs("line")
     assert pending["job_name"] == "test" and pending["status"] == "pending"
 

@@ -70,7 +70,7 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     from conveyor import definitions
-    from conveyor.worker.orphans import kill_steps_of, remove_dirs_of
+    from conveyor.worker.orphans import kill_steps_of, remove_dirs_of, remove_stale_workdirs
     from conveyor.worker.pool import LocalPool
 
     if args.concurrency < 1:
@@ -87,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
     service = open_service(settings)
     started = time.time()
     applied = service.apply(pipeline, source, str(path))
-    root = settings.home / "work"
     lost = set(service.recover())
-    kill_steps_of(root, lost)
-    remove_dirs_of(root, lost)
+    kill_steps_of(settings.work_dir, lost)
+    remove_dirs_of(settings.scratch_dir, lost)
+    remove_stale_workdirs(settings.work_dir)
 
     tty = sys.stdout.isatty() and not args.json and not args.quiet
     mode = "quiet" if args.json or args.quiet else ("live" if tty else "lines")
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if mode == "lines" and applied.changed:
         print(f"applied {pipeline.name} version {applied.version}", flush=True)
     worker_id = service.register_worker(f"local:{socket.gethostname()}:{os.getpid()}")
-    pool = LocalPool(service, worker_id, args.concurrency, root, progress)
+    pool = LocalPool(service, worker_id, args.concurrency, listener=progress)
     try:
         if mode == "live":
             from rich.console import Console

@@ -19,6 +19,7 @@ from conveyor.definitions.yamlsrc import (
     Node,
     Scalar,
     Seq,
+    bool_value,
     describe,
     int_value,
 )
@@ -98,7 +99,7 @@ class _Checker:
             else:
                 self._text_rules(node, f)
         elif t == "bool":
-            if not isinstance(node, Scalar) or node.tag != BOOL:
+            if not isinstance(node, Scalar) or node.tag != BOOL or bool_value(node) is None:
                 got = repr(node.value) if isinstance(node, Scalar) and node.value else describe(node)
                 self.add(node, f"expected true or false, got {got}")
         elif t == "int":
@@ -129,7 +130,11 @@ class _Checker:
             got = repr(node.value) if isinstance(node, Scalar) and node.value else describe(node)
             self.add(node, f"expected an integer, got {got}")
             return
-        number = int_value(node)
+        try:
+            number = int_value(node)
+        except ValueError:
+            self.add(node, f"expected an integer, got {node.value!r}")
+            return
         low, high = kind.minimum, kind.maximum
         if (low is not None and number < low) or (high is not None and number > high):
             self.add(node, f"expected an integer from {low} to {high}, got {number}")

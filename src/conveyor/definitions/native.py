@@ -171,7 +171,12 @@ def _bool(node: Map, key: str) -> bool | None:
 
 def _int(node: Map, key: str) -> int | None:
     value = _scalar(node, key)
-    return int_value(value) if value is not None and value.tag == INT else None
+    if value is None or value.tag != INT:
+        return None
+    try:
+        return int_value(value)
+    except ValueError:
+        return None
 
 
 def _duration(node: Map, key: str) -> float | None:

@@ -23,13 +23,16 @@ TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, MERGE = (
     TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "merge")
 )
-MAP_TAG, SEQ_TAG = TAG + "map", TAG + "seq"
 
-#: PyYAML's implicit resolvers for plain scalars, by first character (None: any), minus its odd ``=`` value.
+#: PyYAML's implicit resolvers for plain scalars, by first character, minus its odd ``=`` "value" tag.
 _KNOWN = {NULL, BOOL, INT, FLOAT, TIMESTAMP, MERGE}
-_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-for _first, _pairs in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
-    _RESOLVERS[_first or ""] = [(t, rx) for t, rx in _pairs if t in _KNOWN]
+_RESOLVERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    first: [(t, rx) for t, rx in pairs if t in _KNOWN]
+    for first, pairs in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    if first is not None  # (SafeLoader has no resolver for "any first character")
+}
+_TRUE = ("true", "yes", "on")
+_FALSE = ("false", "no", "off")
 
 #: Aliases may repeat a node, never blow the tree up beyond this many nodes more than the text holds.
 ALIAS_ALLOWANCE = 100_000
@@ -108,13 +111,17 @@ _TAG_WORDS = {
 }
 
 
-def bool_value(node: Scalar) -> bool:
-    """The value of a scalar tagged bool (YAML 1.1: true/false, yes/no, on/off)."""
-    return node.value.lower() in ("true", "yes", "on")
+def bool_value(node: Scalar) -> bool | None:
+    """The value of a scalar tagged bool (YAML 1.1: true/false, yes/no, on/off); None if it is not one."""
+    word = node.value.lower()
+    return True if word in _TRUE else False if word in _FALSE else None
 
 
 def int_value(node: Scalar) -> int:
-    """The value of a scalar tagged int, read the way PyYAML reads YAML 1.1 integers."""
+    """The value of a scalar tagged int, read the way PyYAML reads YAML 1.1 integers.
+
+    ValueError for the few texts YAML 1.1 tags int but are no number (``0x_``, or ``!!int abc``).
+    """
     text = node.value.replace("_", "")
     sign = -1 if text[:1] == "-" else 1
     text = text.lstrip("+-")

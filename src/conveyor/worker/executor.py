@@ -99,13 +99,18 @@ def parse_properties(path: Path, label: str) -> dict[str, str] | None:
 
 
 class Execution:
-    def __init__(self, spec: RunSpec, root: Path, hook_grace: float = 60.0, keep: bool = False) -> None:
+    """One run. ``scratch`` holds its small files (inputs, outputs, state, log); ``work`` is the empty
+    directory its steps run in."""
+
+    def __init__(
+        self, spec: RunSpec, scratch: Path, work: Path, hook_grace: float = 60.0, keep: bool = False
+    ) -> None:
         self.spec = spec
         self.keep = keep
         self.hook_grace = hook_grace
         # absolute: steps run in the work dir, so a relative CONVEYOR_HOME would point nowhere
-        self.dir = root.absolute() / f"run-{spec.run_id}-{secrets.token_hex(4)}"
-        self.work = self.dir / "work"
+        self.dir = scratch.absolute() / f"run-{spec.run_id}-{secrets.token_hex(4)}"
+        self.work = work.absolute()
         self.inputs = self.dir / "inputs"
         self.outputs = self.dir / "outputs"
         self.state = self.dir / "state"
@@ -129,8 +134,7 @@ class Execution:
     # -- setup ----------------------------------------------------------------------------------
     def _prepare(self) -> None:
         # Directory operations are most of a tiny job's cost: make only what this run can use.
-        self.work.mkdir(parents=True)
-        self.state.mkdir()
+        self.state.mkdir(parents=True)
         if self.spec.outputs:
             self.outputs.mkdir()
         if self.spec.inputs:
@@ -297,12 +301,3 @@ class Execution:
     def cleanup(self) -> None:
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
-
-    def discard(self, trash: Path) -> None:
-        """Move the run dir aside in one rename; whoever owns ``trash`` deletes it off the hot path."""
-        if self.keep:
-            return
-        try:
-            self.dir.rename(trash / self.dir.name)
-        except OSError:
-            self.cleanup()

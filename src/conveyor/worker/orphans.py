@@ -54,3 +54,24 @@ def remove_dirs_of(root: Path, run_ids: set[int]) -> None:
         parts = d.name.split("-")
         if len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) in run_ids:
             shutil.rmtree(d, ignore_errors=True)
+
+
+def remove_stale_workdirs(work_root: Path) -> None:
+    """Remove work dirs (``w-<pid>-<n>``) and trash (``trash-<pid>``) of conveyor processes now dead."""
+    if not work_root.is_dir():
+        return
+    for d in work_root.iterdir():
+        kind, _, rest = d.name.partition("-")
+        pid = rest.split("-")[0]
+        if kind in ("w", "trash") and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -41,39 +41,53 @@ class LocalPool:
         service: Service,
         worker_id: int,
         concurrency: int,
-        root: Path,
+        work_root: Path | None = None,
         listener: Listener | None = None,
+        scratch_root: Path | None = None,
     ) -> None:
         self.service = service
         self.worker_id = worker_id
         self.concurrency = max(1, concurrency)
-        self.root = root
+        self.work_root = (work_root or service.settings.work_dir).absolute()
+        self.scratch_root = (scratch_root or service.settings.scratch_dir).absolute()
         self.listener = listener or (lambda kind, spec, row: None)
         self.slots: dict[int, _Slot] = {}
         self._sel = selectors.DefaultSelector()
         self._heartbeat_every = max(0.5, service.settings.lease_seconds / 3)
         self._next_heartbeat = time.monotonic() + self._heartbeat_every
         self.finished: list[dict[str, Any]] = []
-        self._trash = root / "trash"
+        self._trash = self.work_root / f"trash-{os.getpid()}"
         self._sweeper: threading.Thread | None = None
         self._to_sweep: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        #: empty work dirs ready for the next run: making a directory costs more than a tiny job
+        self._clean: list[Path] = []
+        self._made = 0
+        self._pipeline: str | None = None
+        #: False once a lease came back short: nothing is queued until something finishes
+        self._maybe_queued = True
+        self._stopping = False
 
     # -- the loop -------------------------------------------------------------------------------
     def run_until_idle(self, pipeline: str) -> None:
         """Run the pipeline's runs until none is queued, running or about to retry."""
         self._trash.mkdir(parents=True, exist_ok=True)
+        self.scratch_root.mkdir(parents=True, exist_ok=True)
         self._sweeper = threading.Thread(target=self._sweep, name="conveyor-sweeper", daemon=True)
         self._sweeper.start()
         previous = signal.signal(signal.SIGTERM, _raise_interrupted)
+        self._pipeline = pipeline
         try:
             while True:
                 free = self.concurrency - len(self.slots)
-                if free > 0:
-                    for spec in self.service.lease(self.worker_id, free, pipeline):
+                if free > 0 and self._maybe_queued:
+                    specs = self.service.lease(self.worker_id, free, pipeline)
+                    self._maybe_queued = len(specs) == free
+                    for spec in specs:
                         self._start(spec)
                 if not self.slots:
                     activity = self.service.activity(pipeline)
                     if activity.counts.get("queued"):
+                        self._maybe_queued = True
                         continue
                     if activity.counts.get("running"):  # another worker's runs: wait for their outcome
                         time.sleep(0.2)
@@ -82,6 +96,7 @@ class LocalPool:
                     if activity.wake_at is not None:
                         time.sleep(max(0.0, activity.wake_at - time.time()))
                         self.service.promote(pipeline)
+                        self._maybe_queued = True
                         continue
                     return
                 self._wait()
@@ -97,7 +112,34 @@ class LocalPool:
         """Delete finished runs' work dirs in the background: rmtree is slower than a tiny job."""
         while (path := self._to_sweep.get()) is not None:
             shutil.rmtree(path, ignore_errors=True)
+        for d in self._clean:
+            shutil.rmtree(d, ignore_errors=True)
         shutil.rmtree(self._trash, ignore_errors=True)
+
+    def _take_workdir(self) -> Path:
+        if self._clean:
+            return self._clean.pop()
+        self._made += 1
+        d = self.work_root / f"w-{os.getpid()}-{self._made}"
+        d.mkdir(parents=True)
+        return d
+
+    def _give_back(self, work: Path) -> None:
+        """An empty work dir is as good as new; anything else is moved aside and deleted later."""
+        try:
+            with os.scandir(work) as it:
+                empty = next(it, None) is None
+        except OSError:
+            return
+        if empty:
+            self._clean.append(work)
+            return
+        target = self._trash / work.name
+        try:
+            work.rename(target)
+        except OSError:
+            target = work
+        self._to_sweep.put(target)
 
     def _wait(self) -> None:
         now = time.time()
@@ -120,11 +162,10 @@ class LocalPool:
 
     # -- one run --------------------------------------------------------------------------------
     def _start(self, spec: RunSpec) -> None:
+        keep = self.service.settings.keep_workdirs
+        work = self._take_workdir()
         ex = Execution(
-            spec,
-            self.root,
-            hook_grace=self.service.settings.hook_grace_seconds,
-            keep=self.service.settings.keep_workdirs,
+            spec, self.scratch_root, work, hook_grace=self.service.settings.hook_grace_seconds, keep=keep
         )
         self.slots[spec.run_id] = _Slot(ex)
         self.listener("started", spec, None)
@@ -158,18 +199,27 @@ class LocalPool:
         slot = self.slots.pop(run_id)
         ex = slot.execution
         result = ex.result()
+        free = 0 if self._stopping else self.concurrency - len(self.slots)
+        specs: list[RunSpec] = []
         try:
-            row = self.service.complete(self.worker_id, run_id, result)
+            row, specs = self.service.complete_and_lease(
+                self.worker_id, run_id, result, lease=free, pipeline=self._pipeline
+            )
+            self._maybe_queued = len(specs) == free
         except Conflict:
             row = None  # the run was taken from us (lease expired, cancelled): its new owner reports it
+            self._maybe_queued = True
         if not ex.keep:
-            ex.discard(self._trash)
-            self._to_sweep.put(self._trash / ex.dir.name)
+            self._give_back(ex.work)
+            self._to_sweep.put(ex.dir)
         if row is not None:
             self.finished.append(row)
         self.listener("finished", ex.spec, row)
+        for spec in specs:
+            self._start(spec)
 
     def _cancel_all(self, reason: str) -> None:
+        self._stopping = True
         for run_id, slot in list(self.slots.items()):
             self._unregister(slot)
             slot.execution.cancel(reason)

@@ -78,6 +78,13 @@ def test_every_problem_in_a_file_is_reported_at_once_sorted_by_place() -> None:
         (JOB + "    retries: 1.5\n", "p.yml:4:14: expected an integer, got '1.5'"),
         (JOB + "    retries: '2'\n", "p.yml:4:14: expected an integer, got '2'"),
         (JOB + "    retries: -1\n", "p.yml:4:14: expected an integer from 0 to 100, got -1"),
+        (JOB + "    retries: 0x_\n", "p.yml:4:14: expected an integer, got '0x_'"),
+        (JOB + "    retries: !!int abc\n", "p.yml:4:14: expected an integer, got 'abc'"),
+        (JOB + "    retries: !!str 1\n", "p.yml:4:14: expected an integer, got '1'"),
+        (
+            JOB + "    inputs: [{job: x, trigger: !!bool maybe}]\n",
+            "p.yml:4:32: expected true or false, got 'maybe'",
+        ),
         (
             JOB + "    timeout: 0s\n",
             "p.yml:4:14: invalid duration '0s': it must be more than zero, like 30s, 5m, 1h30m, 500ms, 2h, 1d or "

@@ -9,7 +9,7 @@ queue on ``busy_timeout`` instead of failing half-way. psycopg is imported only 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,6 +24,8 @@ class Connection(Protocol):
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None: ...
+
+    def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]: ...
 
     def script(self, sql: str) -> None: ...
 
@@ -58,6 +60,17 @@ class SqliteConnection:
             return self._db.execute(sql, params or {}).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
+
+    def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
+        """Rows one at a time, so a caller that has seen enough stops reading."""
+        try:
+            cursor = self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+        try:
+            yield from cursor
+        finally:
+            cursor.close()
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:
@@ -120,6 +133,14 @@ class PostgresConnection:
         try:
             cur = self._db.execute(sql, params or {})
             return cur.fetchall() if cur.description else []
+        except self._psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
+        try:
+            with self._db.cursor() as cur:
+                cur.execute(sql, params)
+                yield from cur
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 

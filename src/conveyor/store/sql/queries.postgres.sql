@@ -4,7 +4,7 @@
 SELECT * FROM pipelines WHERE name = :name FOR UPDATE;
 
 -- name: lock_pipeline
-SELECT id FROM pipelines WHERE id = :id FOR UPDATE;
+SELECT * FROM pipelines WHERE id = :id FOR UPDATE;
 
 -- name: queued_runs
 SELECT * FROM runs WHERE status = 'queued' ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;

@@ -103,8 +103,7 @@ WHERE pipeline_id = :pipeline_id AND status = 'pending' ORDER BY id;
 
 -- name: active_jobs
 SELECT job_name, status FROM runs
-WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued', 'running')
-GROUP BY job_name, status;
+WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued', 'running');
 
 -- name: active_counts
 SELECT status, count(*) AS n FROM runs
@@ -138,7 +137,8 @@ WHERE id = :id AND status = 'queued';
 -- name: finish_run
 UPDATE runs SET status = :status, finished_at = :now, exit_code = :exit_code, message = :message,
                 steps = :steps, properties = :properties, state_files = :state_files, lease_expires_at = NULL
-WHERE id = :id;
+WHERE id = :id
+RETURNING *;
 
 -- name: fail_unstarted_run
 UPDATE runs SET status = :status, finished_at = :now, message = :message WHERE id = :id;

@@ -4,4 +4,4 @@
 SELECT * FROM pipelines WHERE name = :name;
 
 -- name: lock_pipeline
-SELECT id FROM pipelines WHERE id = :id;
+SELECT * FROM pipelines WHERE id = :id;

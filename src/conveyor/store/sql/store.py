@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from conveyor.errors import SchemaTooNew
+from conveyor.errors import NotFound, SchemaTooNew
 from conveyor.store.base import Row
 from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
@@ -49,8 +49,12 @@ class SqlTx:
     def pipelines(self) -> list[Row]:
         return self._all("pipelines")
 
-    def lock_pipeline(self, pipeline_id: int) -> None:
-        self._all("lock_pipeline", id=pipeline_id)
+    def lock_pipeline(self, pipeline_id: int) -> Row:
+        """The pipeline, locked until the transaction ends (PostgreSQL; SQLite's write lock is global)."""
+        row = self._one("lock_pipeline", id=pipeline_id)
+        if row is None:
+            raise NotFound(f"no pipeline {pipeline_id}")
+        return row
 
     def insert_pipeline(self, name: str, now: float) -> int:
         return int(self._val("insert_pipeline", name=name, now=now))
@@ -212,8 +216,9 @@ class SqlTx:
     def pending_runs(self, pipeline_id: int) -> list[Row]:
         return self._all("pending_runs", pipeline_id=pipeline_id)
 
-    def active_jobs(self, pipeline_id: int) -> list[Row]:
-        return self._all("active_jobs", pipeline_id=pipeline_id)
+    def active_jobs(self, pipeline_id: int) -> Generator[Row, None, None]:
+        """(job_name, status) of every active run, lazily: the scheduler stops reading once it knows."""
+        return self._conn.iterate(self._q["active_jobs"], {"pipeline_id": pipeline_id})
 
     def active_counts(self, pipeline_id: int) -> list[Row]:
         return self._all("active_counts", pipeline_id=pipeline_id)
@@ -259,8 +264,8 @@ class SqlTx:
         steps: list[dict[str, Any]],
         properties: dict[str, str],
         state_files: dict[str, str] | None,
-    ) -> None:
-        self._all(
+    ) -> Row:
+        row = self._one(
             "finish_run",
             id=run_id,
             status=status,
@@ -271,6 +276,8 @@ class SqlTx:
             properties=_dumps(properties),
             state_files=None if state_files is None else _dumps(state_files),
         )
+        assert row is not None
+        return row
 
     def fail_unstarted_run(self, run_id: int, status: str, now: float, message: str) -> None:
         self._all("fail_unstarted_run", id=run_id, status=status, now=now, message=message)
