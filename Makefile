@@ -10,6 +10,8 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	# byte-compile once: start-up is part of the budget, and PYTHONDONTWRITEBYTECODE may be set
+	$(BIN)/python -m compileall -q src >/dev/null
 	touch $@
 
 demo: $(BIN)/.installed
@@ -26,6 +28,7 @@ test: lint typecheck
 	$(BIN)/pytest -q
 
 bench: $(BIN)/.installed
+	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python bench/run.py
 
 clean:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from difflib import get_close_matches
 from typing import Any
 
 from conveyor.engine.dag import Graph, build
-from conveyor.engine.scheduler import decide
+from conveyor.engine.scheduler import Decision, decide
 from conveyor.errors import BadInput, Conflict, NotFound
 from conveyor.model.pipeline import Job, Pipeline, Step, pipeline_from_dict, pipeline_to_dict
 from conveyor.model.resources import blob_digest, version_digest
@@ -42,18 +41,6 @@ class ApplyResult:
     changed: bool
     new_versions: list[str] = field(default_factory=list)
     triggered: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Activity:
-    """How much of a pipeline is still in flight, for loops that run until nothing is left."""
-
-    counts: dict[str, int]
-    wake_at: float | None
-
-    @property
-    def in_flight(self) -> bool:
-        return bool(self.counts.get("queued") or self.counts.get("running"))
 
 
 @dataclass
@@ -339,11 +326,11 @@ class Service:
                 self._succeeded_jobs.add(jid)
         return True
 
-    def _promote(self, ctx: _Ctx) -> None:
+    def _promote(self, ctx: _Ctx) -> Decision:
         tx = ctx.tx
         pending = tx.pending_runs(ctx.pipeline_id)
         if not pending:
-            return
+            return Decision()
         active = tx.active_jobs(ctx.pipeline_id)
         try:
             decision = decide(
@@ -359,6 +346,7 @@ class Service:
             tx.fail_unstarted_run(
                 run_id, RunStatus.CANCELLED, ctx.now, "its job was removed from the pipeline"
             )
+        return decision
 
     # -- user actions ---------------------------------------------------------------------------
     def put_version(
@@ -423,7 +411,7 @@ class Service:
     def register_worker(self, name: str, labels: dict[str, str] | None = None) -> int:
         now = self._now()
         with self.store.transaction() as tx:
-            return tx.insert_worker(name, socket.gethostname(), os.getpid(), labels or {}, now)
+            return tx.insert_worker(name, os.uname().nodename, os.getpid(), labels or {}, now)
 
     def heartbeat(self, worker_id: int) -> None:
         now = self._now()
@@ -443,7 +431,9 @@ class Service:
         with self.store.transaction() as tx:
             return self._lease(tx, worker_id, limit, pipeline, self._now())
 
-    def _lease(self, tx: Tx, worker_id: int, limit: int, pipeline: str | None, now: float) -> list[RunSpec]:
+    def _lease(
+        self, tx: Tx, worker_id: int, limit: int, pipeline: str | None, now: float, ctx: _Ctx | None = None
+    ) -> list[RunSpec]:
         pipeline_id = None
         if pipeline is not None:
             pipeline_id = self._pipeline_ids.get(pipeline)
@@ -453,7 +443,7 @@ class Service:
                     return []
                 pipeline_id = self._pipeline_ids[pipeline] = prow["id"]
         specs = []
-        ctxs: dict[int, _Ctx] = {}
+        ctxs: dict[int, _Ctx] = {ctx.pipeline_id: ctx} if ctx is not None else {}
         for run in tx.queued_runs(limit, pipeline_id):
             pid = run["pipeline_id"]
             if pid not in ctxs:
@@ -588,7 +578,7 @@ class Service:
             ctx = self._ctx(tx, prow, now)
             after = self._finish(ctx, run, result)
             self._promote(ctx)
-            specs = self._lease(tx, worker_id, lease, pipeline, now) if lease > 0 and worker_id else []
+            specs = self._lease(tx, worker_id, lease, pipeline, now, ctx) if lease > 0 and worker_id else []
             return after, specs
 
     def _finish(self, ctx: _Ctx, run: Row, result: RunResult) -> Row:
@@ -661,7 +651,7 @@ class Service:
         """Mark runs whose worker is gone (lease expired, or its process on this host died) errored,
         and retry them per their job's ``retries``. Returns the ids of the runs recovered."""
         now = self._now()
-        host = socket.gethostname()
+        host = os.uname().nodename
         lost = []
         with self.store.transaction() as tx:
             for row in tx.running_runs():
@@ -683,17 +673,19 @@ class Service:
         return lost
 
     # -- reading --------------------------------------------------------------------------------
-    def activity(self, pipeline: str) -> Activity:
+    def activity(self, pipeline: str) -> dict[str, int]:
+        """How many of the pipeline's runs are in each active status."""
         with self.store.read() as tx:
             row = self._pipeline(tx, pipeline)
-            counts = {r["status"]: int(r["n"]) for r in tx.active_counts(row["id"])}
-            wake_at = tx.next_wake(row["id"], self._now()) if counts.get("pending") else None
-            return Activity(counts, wake_at)
+            return {r["status"]: int(r["n"]) for r in tx.active_counts(row["id"])}
 
-    def promote(self, pipeline: str) -> None:
-        """Re-run the scheduling decision (after a retry backoff expired, say)."""
-        with self._write(pipeline):
-            pass
+    def promote(self, pipeline: str) -> Decision:
+        """Re-run the scheduling decision now (a retry's backoff may have passed): which runs were
+        queued, and when a run waiting out a backoff becomes eligible."""
+        now = self._now()
+        with self.store.transaction() as tx:
+            ctx = self._ctx(tx, self._pipeline(tx, pipeline, lock=True), now)
+            return self._promote(ctx)
 
     def pipelines(self) -> list[Row]:
         with self.store.read() as tx:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 import threading
 import time
@@ -97,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(mode)
     if mode == "lines" and applied.changed:
         print(f"applied {pipeline.name} version {applied.version}", flush=True)
-    worker_id = service.register_worker(f"local:{socket.gethostname()}:{os.getpid()}")
+    worker_id = service.register_worker(f"local:{os.uname().nodename}:{os.getpid()}")
     pool = LocalPool(service, worker_id, args.concurrency, listener=progress)
     try:
         if mode == "live":

@@ -20,9 +20,9 @@ Layout a step sees (documented in README.md):
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -31,7 +31,9 @@ from pathlib import Path
 
 from conveyor.model.work import RunResult, RunSpec, StepSpec
 
-_PHASES = ("steps", "on_success", "on_failure", "always")
+_serial = itertools.count(1)
+#: The environment steps inherit, copied once: os.environ decodes every entry on each copy.
+_BASE_ENV = dict(os.environ)
 
 
 class OutputError(Exception):
@@ -109,7 +111,7 @@ class Execution:
         self.keep = keep
         self.hook_grace = hook_grace
         # absolute: steps run in the work dir, so a relative CONVEYOR_HOME would point nowhere
-        self.dir = scratch.absolute() / f"run-{spec.run_id}-{secrets.token_hex(4)}"
+        self.dir = scratch.absolute() / f"run-{spec.run_id}-{os.getpid()}-{next(_serial)}"
         self.work = work.absolute()
         self.inputs = self.dir / "inputs"
         self.outputs = self.dir / "outputs"
@@ -134,7 +136,8 @@ class Execution:
     # -- setup ----------------------------------------------------------------------------------
     def _prepare(self) -> None:
         # Directory operations are most of a tiny job's cost: make only what this run can use.
-        self.state.mkdir(parents=True)
+        self.dir.mkdir()
+        self.state.mkdir()
         if self.spec.outputs:
             self.outputs.mkdir()
         if self.spec.inputs:
@@ -150,7 +153,7 @@ class Execution:
         self._log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         s = self.spec
         self.env = {
-            **os.environ,
+            **_BASE_ENV,
             **s.env,
             "CONVEYOR_PIPELINE": s.pipeline,
             "CONVEYOR_JOB": s.job,

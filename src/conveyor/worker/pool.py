@@ -85,19 +85,22 @@ class LocalPool:
                     for spec in specs:
                         self._start(spec)
                 if not self.slots:
-                    activity = self.service.activity(pipeline)
-                    if activity.counts.get("queued"):
+                    counts = self.service.activity(pipeline)
+                    if counts.get("queued"):
                         self._maybe_queued = True
                         continue
-                    if activity.counts.get("running"):  # another worker's runs: wait for their outcome
+                    if counts.get("running"):  # another worker's runs: wait for their outcome
                         time.sleep(0.2)
                         self.service.recover()
                         continue
-                    if activity.wake_at is not None:
-                        time.sleep(max(0.0, activity.wake_at - time.time()))
-                        self.service.promote(pipeline)
-                        self._maybe_queued = True
-                        continue
+                    if counts.get("pending"):
+                        decision = self.service.promote(pipeline)
+                        if decision.queue:
+                            self._maybe_queued = True
+                            continue
+                        if decision.wake_at is not None:  # a retry waiting out its backoff
+                            time.sleep(max(0.0, decision.wake_at - time.time()))
+                            continue
                     return
                 self._wait()
         except (Interrupted, KeyboardInterrupt):

@@ -110,9 +110,6 @@ SELECT status, count(*) AS n FROM runs
 WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued', 'running')
 GROUP BY status;
 
--- name: next_wake
-SELECT min(not_before) AS at FROM runs
-WHERE pipeline_id = :pipeline_id AND status = 'pending' AND not_before > :now;
 
 -- name: set_run_status
 UPDATE runs SET status = :status WHERE id = :id;

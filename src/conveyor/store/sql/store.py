@@ -223,11 +223,6 @@ class SqlTx:
     def active_counts(self, pipeline_id: int) -> list[Row]:
         return self._all("active_counts", pipeline_id=pipeline_id)
 
-    def next_wake(self, pipeline_id: int, now: float) -> float | None:
-        """When the earliest pending run waiting out a retry backoff becomes eligible."""
-        at = self._val("next_wake", pipeline_id=pipeline_id, now=now)
-        return None if at is None else float(at)
-
     def queue_runs(self, run_ids: Iterable[int], now: float) -> None:
         params = [{"id": rid, "now": now} for rid in run_ids]
         if params:
