@@ -124,7 +124,7 @@ def main() -> int:
     )
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--sizes", default="chain:100,fanout:500")
+    parser.add_argument("--sizes", default="chain:100,chain:500,fanout:100,fanout:500")
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
     workloads = [(s.split(":")[0], int(s.split(":")[1])) for s in args.sizes.split(",")]

@@ -26,7 +26,7 @@ class Graph:
     resource_consumers: dict[str, list[str]] = field(default_factory=dict)
     #: job -> state resources it writes; jobs sharing one never run at the same time.
     state_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
-    #: jobs in topological order (upstream first), for display.
+    #: jobs upstream first, for display.
     order: list[str] = field(default_factory=list)
 
     def is_blocked_by(self, job: str, active_mask: int) -> bool:
@@ -70,17 +70,37 @@ def build(pipeline: Pipeline) -> Graph:
             indegree[child] += 1
     ready = deque(i for i, d in enumerate(indegree) if d == 0)
     ancestors = [0] * len(jobs)
-    order: list[int] = []
     while ready:
         i = ready.popleft()
-        order.append(i)
         for c in children[i]:
             ancestors[c] |= ancestors[i] | (1 << i)
             indegree[c] -= 1
             if indegree[c] == 0:
                 ready.append(c)
-    seen = set(order)
-    order.extend(i for i in range(len(jobs)) if i not in seen)  # only if validation was skipped
     g.ancestors = ancestors
-    g.order = [jobs[i].name for i in order]
+    g.order = _display_order(pipeline, g.index)
     return g
+
+
+def _display_order(pipeline: Pipeline, index: dict[str, int]) -> list[str]:
+    """Upstream first along every job input, triggering or not (those may form cycles: any job
+    left over is appended in file order)."""
+    jobs = pipeline.jobs
+    children: list[list[int]] = [[] for _ in jobs]
+    indegree = [0] * len(jobs)
+    for j in jobs:
+        for parent in {i.name for i in j.job_inputs if i.name in index and i.name != j.name}:
+            children[index[parent]].append(index[j.name])
+            indegree[index[j.name]] += 1
+    ready = deque(i for i, d in enumerate(indegree) if d == 0)
+    order: list[int] = []
+    while ready:
+        i = ready.popleft()
+        order.append(i)
+        for c in children[i]:
+            indegree[c] -= 1
+            if indegree[c] == 0:
+                ready.append(c)
+    seen = set(order)
+    order.extend(i for i in range(len(jobs)) if i not in seen)
+    return [jobs[i].name for i in order]
