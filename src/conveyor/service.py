@@ -312,15 +312,21 @@ class Service:
         return run_id
 
     def _inputs_ready(self, ctx: _Ctx, job_name: str) -> bool:
-        """A job input must have succeeded once to be read; a resource input with no version yet is
-        simply empty (the job may be the one that makes its first version)."""
+        """Whether a job's upstream jobs let it run: a triggering job input's latest finished run
+        must have succeeded (never build on an untested artifact: if `test` failed, `package` waits
+        for the next good `test`); a non-triggering one ("use the latest good one") must have
+        succeeded once. A resource input with no version yet is simply empty (the job may be the
+        one that makes its first version)."""
         job = ctx.graph.pipeline.job(job_name)
         assert job is not None
         for inp in job.job_inputs:
             jid = ctx.job_ids.get(inp.name)
             if jid is None:
                 return False
-            if jid not in self._succeeded_jobs:
+            if inp.trigger:
+                if ctx.tx.last_finished_status(jid) != RunStatus.SUCCEEDED:
+                    return False
+            elif jid not in self._succeeded_jobs:
                 if ctx.tx.last_succeeded_run(jid) is None:
                     return False
                 self._succeeded_jobs.add(jid)

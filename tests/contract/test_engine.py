@@ -475,3 +475,38 @@ def test_changed_job_reruns_with_its_downstream(world: World) -> None:
     assert result.changed and result.version == 2
     assert world.jobs_run(world.run()) == ["a", "b"]
     assert world.service.run(world.service.runs(job="a")[0]["id"])["pipeline_version"] == 2
+
+
+def test_a_failed_upstream_blocks_its_consumers_until_it_succeeds_again(world: World, tmp_path: Path) -> None:
+    flag = tmp_path / "tests-fail"
+    world.apply(
+        f"""
+        jobs:
+          - name: build
+            steps: ["true"]
+          - name: test
+            inputs: [{{job: build}}]
+            steps: ["test ! -f {flag}"]
+          - name: package
+            inputs: [{{job: build}}, {{job: test}}]
+            steps: ["true"]
+          - name: report
+            inputs: [{{job: test, trigger: false}}, {{job: build}}]
+            steps: ["true"]
+        """
+    )
+    assert sorted(world.jobs_run(world.run())) == ["build", "package", "report", "test"]
+    flag.touch()
+    world.service.trigger_job("build")
+    finished = world.run()
+    # package must not run on a build its test rejected; report reads the last good test
+    assert sorted((r["job_name"], r["status"]) for r in finished) == [
+        ("build", "succeeded"),
+        ("report", "succeeded"),
+        ("test", "failed"),
+    ]
+    (waiting,) = world.service.open_runs("line")
+    assert waiting["job_name"] == "package"
+    flag.unlink()
+    world.service.trigger_job("test")
+    assert sorted(world.jobs_run(world.run())) == ["package", "test"]

@@ -195,7 +195,4 @@ def _summary(
         if r["status"] == "waiting_approval":
             console.print(f"[magenta]{label} waits for approval[/]: conveyor approve {r['id']}")
         else:
-            console.print(
-                f"[dim]{label} is pending: an input has nothing to read yet"
-                " (an upstream job never succeeded)[/]"
-            )
+            console.print(f"[dim]{label} is pending: it waits for an upstream job to succeed[/]")

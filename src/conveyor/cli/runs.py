@@ -26,9 +26,9 @@ def runs(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table()
-    for col in ("run", "job", "status"):
+    for col in ("run", "job", "status", "started", "duration"):
         table.add_column(col, no_wrap=True)
-    for col in ("cause", "started", "duration", "message"):
+    for col in ("cause", "message"):
         table.add_column(col, overflow="fold")
     for r in rows:
         style = STATUS_STYLE.get(r["status"], "")
@@ -37,9 +37,9 @@ def runs(args: argparse.Namespace) -> int:
             str(r["id"]),
             _label(r),
             f"[{style}]{r['status']}[/]",
-            _cause(causes[0]) if causes else "",
             ago(r["started_at"]),
             duration(r["started_at"], r["finished_at"]),
+            _cause(causes[0]) if causes else "",
             r["message"],
         )
     Console(highlight=False).print(table)

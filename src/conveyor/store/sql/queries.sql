@@ -151,6 +151,11 @@ UPDATE runs SET lease_expires_at = :lease WHERE worker_id = :worker_id AND statu
 SELECT id, properties, state_files FROM runs WHERE job_id = :job_id AND status = 'succeeded'
 ORDER BY id DESC LIMIT 1;
 
+-- name: last_finished_status
+SELECT status FROM runs
+WHERE job_id = :job_id AND status IN ('succeeded', 'failed', 'errored', 'timed_out', 'cancelled')
+ORDER BY id DESC LIMIT 1;
+
 -- name: last_state_of_job
 SELECT id, state_files FROM runs WHERE job_id = :job_id AND state_files IS NOT NULL AND id < :before
 ORDER BY id DESC LIMIT 1;

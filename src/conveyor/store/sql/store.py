@@ -286,6 +286,10 @@ class SqlTx:
     def last_succeeded_run(self, job_id: int) -> Row | None:
         return self._one("last_succeeded_run", job_id=job_id)
 
+    def last_finished_status(self, job_id: int) -> str | None:
+        status = self._val("last_finished_status", job_id=job_id)
+        return None if status is None else str(status)
+
     def last_state_of_job(self, job_id: int, before: int) -> Row | None:
         return self._one("last_state_of_job", job_id=job_id, before=before)
 
