@@ -12,3 +12,27 @@ SELECT * FROM runs WHERE status = 'queued' ORDER BY id LIMIT :limit FOR UPDATE S
 -- name: queued_runs_of_pipeline
 SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id ORDER BY id LIMIT :limit
 FOR UPDATE SKIP LOCKED;
+
+-- name: queued_runs_on
+SELECT * FROM runs WHERE status = 'queued' AND runs_on = ANY(:accepted)
+ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
+
+-- name: queued_runs_on_of_pipeline
+SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id AND runs_on = ANY(:accepted)
+ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
+
+-- name: runs_filtered
+SELECT * FROM runs
+WHERE (CAST(:pipeline_id AS BIGINT) IS NULL OR pipeline_id = :pipeline_id)
+  AND (CAST(:job_id AS BIGINT) IS NULL OR job_id = :job_id)
+  AND (CAST(:status AS TEXT) IS NULL OR status = :status)
+  AND id < :before
+ORDER BY id DESC LIMIT :limit;
+
+-- name: events_after
+SELECT * FROM events
+WHERE id > :after
+  AND (CAST(:pipeline_id AS BIGINT) IS NULL OR pipeline_id = :pipeline_id)
+  AND (CAST(:run_id AS BIGINT) IS NULL OR run_id = :run_id)
+  AND (CAST(:kind AS TEXT) IS NULL OR kind = :kind)
+ORDER BY id LIMIT :limit;

@@ -81,9 +81,9 @@ UPDATE jobs SET last_run_number = last_run_number + 1 WHERE id = :id RETURNING l
 
 -- name: insert_run
 INSERT INTO runs (pipeline_id, pipeline_version, job_id, job_name, number, attempt, retry_of, status, causes,
-                  inputs_pinned, not_before, created_at)
+                  inputs_pinned, not_before, created_at, runs_on)
 VALUES (:pipeline_id, :pipeline_version, :job_id, :job_name, :number, :attempt, :retry_of, :status, :causes,
-        :inputs_pinned, :not_before, :now)
+        :inputs_pinned, :not_before, :now, :runs_on)
 RETURNING id;
 
 -- name: run
@@ -214,3 +214,84 @@ UPDATE workers SET stopped_at = :now WHERE id = :id;
 
 -- name: open_runs
 SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval') ORDER BY id;
+
+-- name: insert_token
+INSERT INTO tokens (name, role, hash, created_at) VALUES (:name, :role, :hash, :now) RETURNING id;
+
+-- name: token_by_hash
+SELECT * FROM tokens WHERE hash = :hash AND revoked_at IS NULL;
+
+-- name: touch_token
+UPDATE tokens SET last_used_at = :now WHERE id = :id;
+
+-- name: tokens
+SELECT id, name, role, created_at, last_used_at, revoked_at FROM tokens ORDER BY id;
+
+-- name: revoke_token
+UPDATE tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL;
+
+-- name: request_cancel
+UPDATE runs SET cancel_reason = :reason WHERE id = :id AND status = 'running';
+
+-- name: cancels_for_worker
+SELECT id, cancel_reason FROM runs WHERE worker_id = :worker_id AND status = 'running' AND cancel_reason IS NOT NULL;
+
+-- name: queued_runs_on
+SELECT * FROM runs WHERE status = 'queued' AND runs_on IN (SELECT value FROM json_each(:accepted))
+ORDER BY id LIMIT :limit;
+
+-- name: queued_runs_on_of_pipeline
+SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id
+AND runs_on IN (SELECT value FROM json_each(:accepted))
+ORDER BY id LIMIT :limit;
+
+-- name: set_runs_on
+UPDATE runs SET runs_on = :runs_on WHERE id = :id;
+
+-- name: pipelines_with_pending
+SELECT DISTINCT pipeline_id FROM runs WHERE status = 'pending';
+
+-- name: paused_jobs
+SELECT name FROM jobs WHERE pipeline_id = :pipeline_id AND paused = 1;
+
+-- name: set_job_paused
+UPDATE jobs SET paused = :paused WHERE pipeline_id = :pipeline_id AND name = :name;
+
+-- name: job_by_name
+SELECT * FROM jobs WHERE pipeline_id = :pipeline_id AND name = :name;
+
+-- name: pipeline_versions
+SELECT id, pipeline_id, number, digest, source_file, created_at FROM pipeline_versions
+WHERE pipeline_id = :pipeline_id ORDER BY number DESC;
+
+-- name: next_log_seq
+SELECT coalesce(max(seq), 0) + 1 AS seq FROM run_logs WHERE run_id = :run_id;
+
+-- name: runs_filtered
+SELECT * FROM runs
+WHERE (:pipeline_id IS NULL OR pipeline_id = :pipeline_id)
+  AND (:job_id IS NULL OR job_id = :job_id)
+  AND (:status IS NULL OR status = :status)
+  AND id < :before
+ORDER BY id DESC LIMIT :limit;
+
+-- name: events_after
+SELECT * FROM events
+WHERE id > :after
+  AND (:pipeline_id IS NULL OR pipeline_id = :pipeline_id)
+  AND (:run_id IS NULL OR run_id = :run_id)
+  AND (:kind IS NULL OR kind = :kind)
+ORDER BY id LIMIT :limit;
+
+-- name: workers
+SELECT * FROM workers WHERE stopped_at IS NULL OR stopped_at > :since ORDER BY id;
+
+-- name: worker
+SELECT * FROM workers WHERE id = :id;
+
+-- name: runs_of_worker
+SELECT id, job_name, number, pipeline_id FROM runs WHERE worker_id = :worker_id AND status = 'running';
+
+-- name: status_counts
+SELECT status, count(*) AS n FROM runs WHERE status IN ('pending', 'waiting_approval', 'queued', 'running')
+GROUP BY status;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
@@ -184,6 +185,7 @@ class SqlTx:
         retry_of: int | None = None,
         inputs_pinned: bool = False,
         not_before: float = 0.0,
+        runs_on: str = "",
     ) -> tuple[int, int]:
         if number is None:
             number = int(self._val("next_run_number", id=job_id))
@@ -201,6 +203,7 @@ class SqlTx:
             inputs_pinned=int(inputs_pinned),
             not_before=not_before,
             now=now,
+            runs_on=runs_on,
         )
         return int(run_id), number
 
@@ -337,6 +340,97 @@ class SqlTx:
     def events_of_run(self, run_id: int) -> list[Row]:
         return self._all("events_of_run", run_id=run_id)
 
+    # -- server: tokens, cancels, labels, listings -----------------------------------------------
+    def insert_token(self, name: str, role: str, hash_: str, now: float) -> int:
+        return int(self._val("insert_token", name=name, role=role, hash=hash_, now=now))
+
+    def token_by_hash(self, hash_: str) -> Row | None:
+        return self._one("token_by_hash", hash=hash_)
+
+    def touch_token(self, token_id: int, now: float) -> None:
+        self._all("touch_token", id=token_id, now=now)
+
+    def tokens(self) -> list[Row]:
+        return self._all("tokens")
+
+    def revoke_token(self, token_id: int, now: float) -> None:
+        self._all("revoke_token", id=token_id, now=now)
+
+    def request_cancel(self, run_id: int, reason: str) -> None:
+        self._all("request_cancel", id=run_id, reason=reason)
+
+    def cancels_for_worker(self, worker_id: int) -> list[Row]:
+        return self._all("cancels_for_worker", worker_id=worker_id)
+
+    def queued_runs_on(self, limit: int, accepted: list[str], pipeline_id: int | None = None) -> list[Row]:
+        """Queued runs whose ``runs_on`` (canonical JSON of required labels) is one of ``accepted``."""
+        param: Any = accepted if self._conn.dialect == "postgres" else _dumps(accepted)
+        if pipeline_id is None:
+            return self._all("queued_runs_on", limit=limit, accepted=param)
+        return self._all("queued_runs_on_of_pipeline", limit=limit, accepted=param, pipeline_id=pipeline_id)
+
+    def set_runs_on(self, run_id: int, runs_on: str) -> None:
+        self._all("set_runs_on", id=run_id, runs_on=runs_on)
+
+    def pipelines_with_pending(self) -> list[int]:
+        return [int(r["pipeline_id"]) for r in self._all("pipelines_with_pending")]
+
+    def paused_jobs(self, pipeline_id: int) -> set[str]:
+        return {r["name"] for r in self._all("paused_jobs", pipeline_id=pipeline_id)}
+
+    def set_job_paused(self, pipeline_id: int, name: str, paused: bool) -> None:
+        self._all("set_job_paused", pipeline_id=pipeline_id, name=name, paused=int(paused))
+
+    def job_by_name(self, pipeline_id: int, name: str) -> Row | None:
+        return self._one("job_by_name", pipeline_id=pipeline_id, name=name)
+
+    def pipeline_versions(self, pipeline_id: int) -> list[Row]:
+        return self._all("pipeline_versions", pipeline_id=pipeline_id)
+
+    def next_log_seq(self, run_id: int) -> int:
+        return int(self._val("next_log_seq", run_id=run_id))
+
+    def runs_filtered(
+        self,
+        pipeline_id: int | None,
+        job_id: int | None,
+        status: str | None,
+        before: int | None,
+        limit: int,
+    ) -> list[Row]:
+        return self._all(
+            "runs_filtered",
+            pipeline_id=pipeline_id,
+            job_id=job_id,
+            status=status,
+            before=before or _BEFORE_ALL,
+            limit=limit,
+        )
+
+    def events_after(
+        self,
+        after: int,
+        limit: int,
+        pipeline_id: int | None = None,
+        run_id: int | None = None,
+        kind: str | None = None,
+    ) -> list[Row]:
+        return self._all(
+            "events_after", after=after, limit=limit, pipeline_id=pipeline_id, run_id=run_id, kind=kind
+        )
+
+    def workers(self, since: float) -> list[Row]:
+        return self._all("workers", since=since)
+
+    def worker(self, worker_id: int) -> Row | None:
+        return self._one("worker", id=worker_id)
+
+    def runs_of_worker(self, worker_id: int) -> list[Row]:
+        return self._all("runs_of_worker", worker_id=worker_id)
+
+    def status_counts(self) -> list[Row]:
+        return self._all("status_counts")
+
     # -- workers --------------------------------------------------------------------------------
     def insert_worker(self, name: str, hostname: str, pid: int, labels: dict[str, str], now: float) -> int:
         return int(
@@ -351,14 +445,37 @@ class SqlTx:
 
 
 class SqlStore:
-    """Opens the database, brings its schema up to date, and hands out transactions."""
+    """Opens the database, brings its schema up to date, and hands out transactions.
+
+    Each thread gets its own connection (the server answers requests on a thread pool): SQLite in
+    WAL mode lets readers run beside the one writer, PostgreSQL serves each connection apart.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._conn = connect(url)
-        self.dialect = self._conn.dialect
-        self._tx = SqlTx(self._conn, queries(self.dialect))
+        self._local = threading.local()
+        self._all_conns: list[SqliteConnection | PostgresConnection] = []
+        self._lock = threading.Lock()
+        conn = self._conn
+        self.dialect = conn.dialect
         self._migrate()
+
+    @property
+    def _conn(self) -> SqliteConnection | PostgresConnection:
+        conn: SqliteConnection | PostgresConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.url)
+            self._local.conn = conn
+            self._local.tx = SqlTx(conn, queries(conn.dialect))
+            with self._lock:
+                self._all_conns.append(conn)
+        return conn
+
+    @property
+    def _tx(self) -> SqlTx:
+        self._conn  # noqa: B018 - makes this thread's connection
+        tx: SqlTx = self._local.tx
+        return tx
 
     def _migrate(self) -> None:
         conn = self._conn
@@ -405,7 +522,11 @@ class SqlStore:
             yield self._tx
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            conns, self._all_conns = self._all_conns, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
 
 
 def open_store(url: str) -> SqlStore:

@@ -1,0 +1,164 @@
+"""What every part of the service shares: caches, the per-transaction context, notifications."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+
+from conveyor.engine.dag import Graph, build
+from conveyor.errors import BadInput, NotFound
+from conveyor.model.pipeline import Step, pipeline_from_dict
+from conveyor.model.work import StepSpec
+from conveyor.settings import Settings
+from conveyor.settings import load as load_settings
+from conveyor.store.base import Row, Store, Tx
+
+#: Properties a user may put: printable keys without '=' or whitespace.
+_MAX_KEY = 256
+_MAX_VALUE = 64 * 1024
+
+
+@dataclass
+class ApplyResult:
+    pipeline_id: int
+    name: str
+    version: int
+    changed: bool
+    new_versions: list[str] = field(default_factory=list)
+    triggered: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ctx:
+    """What one transaction on one pipeline carries around."""
+
+    tx: Tx
+    pipeline_id: int
+    version: int
+    graph: Graph
+    now: float
+    job_ids: dict[str, int]
+    resource_rows: dict[str, Row]
+    triggered: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+
+
+def _steps(steps: tuple[Step, ...]) -> list[StepSpec]:
+    return [StepSpec(label=s.label, run=s.run, env=dict(s.env)) for s in steps]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_properties(properties: dict[str, str], env_names: bool = False) -> None:
+    """Keys and values a version may hold; params keys must also be environment variable names."""
+    for key, value in properties.items():
+        if not key or len(key) > _MAX_KEY or "=" in key or any(c.isspace() for c in key):
+            raise BadInput(f"bad property key {key!r}: keys are non-empty, without '=' or spaces")
+        if env_names and not _ENV_NAME.match(key):
+            raise BadInput(f"bad property key {key!r}: params keys must be environment variable names")
+        if len(value) > _MAX_VALUE:
+            raise BadInput(f"property {key!r} is {len(value)} bytes, over the {_MAX_VALUE}-byte limit")
+
+
+class ServiceBase:
+    def __init__(
+        self, store: Store, settings: Settings | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.settings = settings or load_settings()
+        self._now = clock
+        self._graphs: dict[tuple[int, int], Graph] = {}
+        #: pipeline name -> id: both fixed once the pipeline exists
+        self._pipeline_ids: dict[str, int] = {}
+        #: (pipeline id, version) -> (job name -> id, resource name -> {id, type, active})
+        self._meta: dict[tuple[int, int], tuple[dict[str, int], dict[str, Row]]] = {}
+        #: jobs known to have succeeded at least once: that only ever becomes true.
+        self._succeeded_jobs: set[int] = set()
+
+        #: called (no arguments) after a commit that queued runs: local pools and lease long-polls wake up
+        self.on_queued: list[Callable[[], None]] = []
+        self._queued = threading.local()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Tx]:
+        """A write transaction that, once committed, wakes whoever waits for queued runs."""
+        self._queued.flag = False
+        with self.store.transaction() as tx:
+            yield tx
+        if getattr(self._queued, "flag", False):
+            self._queued.flag = False
+            for callback in list(self.on_queued):
+                callback()
+
+    def _mark_queued(self) -> None:
+        self._queued.flag = True
+
+    # -- context --------------------------------------------------------------------------------
+    def _graph(self, tx: Tx, pipeline_id: int, version: int) -> Graph:
+        key = (pipeline_id, version)
+        graph = self._graphs.get(key)
+        if graph is None:
+            row = tx.pipeline_version(pipeline_id, version)
+            if row is None:
+                raise NotFound(f"pipeline version {version} not found")
+            graph = build(pipeline_from_dict(json.loads(row["definition"])))
+            self._graphs[key] = graph
+        return graph
+
+    def _ctx(self, tx: Tx, pipeline: Row, now: float) -> Ctx:
+        pid, version = pipeline["id"], pipeline["current_version"]
+        meta = self._meta.get((pid, version))
+        if meta is None:
+            # job and resource ids never change once made, so one read per pipeline version suffices
+            meta = (
+                {j["name"]: j["id"] for j in tx.jobs(pid)},
+                {
+                    r["name"]: {"id": r["id"], "type": r["type"], "active": r["active"]}
+                    for r in tx.resources(pid)
+                },
+            )
+            self._meta[(pid, version)] = meta
+        return Ctx(
+            tx=tx,
+            pipeline_id=pid,
+            version=version,
+            graph=self._graph(tx, pid, version),
+            now=now,
+            job_ids=meta[0],
+            resource_rows=meta[1],
+        )
+
+    def _pipeline(self, tx: Tx, name: str | None, lock: bool = False) -> Row:
+        if name is None:
+            rows = tx.pipelines()
+            if len(rows) == 1:
+                name = rows[0]["name"]
+            elif not rows:
+                raise NotFound("no pipeline has been applied yet: run `conveyor run FILE` first")
+            else:
+                names = ", ".join(r["name"] for r in rows)
+                raise BadInput(f"several pipelines exist ({names}): name one with --pipeline")
+        row = tx.pipeline_by_name(name, lock=lock)
+        if row is None:
+            known = [r["name"] for r in tx.pipelines()]
+            hint = get_close_matches(name, known, n=1)
+            raise NotFound(f"no pipeline named {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        return row

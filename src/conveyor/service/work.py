@@ -1,0 +1,364 @@
+"""The worker side: registering, leasing runs with everything they need, recording results."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from typing import Any
+
+from conveyor.errors import BadInput, Conflict, NotFound
+from conveyor.model.pipeline import Job, Pipeline, canonical_json
+from conveyor.model.resources import blob_digest
+from conveyor.model.runs import RETRYABLE, RunStatus
+from conveyor.model.work import InputMaterial, OutputSpec, RunResult, RunSpec
+from conveyor.service.base import Ctx, _pid_alive, _steps
+from conveyor.service.pipelines import PipelineOps
+from conveyor.store.base import Row, Tx
+
+#: A worker may carry at most this many labels: leasing matches every subset of them.
+MAX_LABELS = 10
+
+
+def accepted_requirements(labels: dict[str, str]) -> list[str]:
+    """Every ``runs_on`` requirement these labels satisfy, as stored (canonical JSON; "" = none).
+
+    A run's requirement is satisfied when it is a subset of the worker's labels, so matching is one
+    indexed ``IN`` over the subsets instead of a scan of the queue."""
+    if len(labels) > MAX_LABELS:
+        raise BadInput(f"a worker may carry at most {MAX_LABELS} labels, not {len(labels)}")
+    items = sorted(labels.items())
+    accepted = [""]
+    for size in range(1, len(items) + 1):
+        for subset in itertools.combinations(items, size):
+            accepted.append(canonical_json(dict(subset)))
+    return accepted
+
+
+class WorkerOps(PipelineOps):
+    # -- workers --------------------------------------------------------------------------------
+    def register_worker(
+        self,
+        name: str,
+        labels: dict[str, str] | None = None,
+        hostname: str | None = None,
+        pid: int | None = None,
+    ) -> int:
+        """A worker announces itself; ``hostname``/``pid`` (default: this process) let a conveyor on
+        the same host tell at once that a crashed worker's runs are lost."""
+        labels = labels or {}
+        accepted_requirements(labels)  # refuses too many labels
+        now = self._now()
+        with self._transaction() as tx:
+            return tx.insert_worker(
+                name, hostname or os.uname().nodename, os.getpid() if pid is None else pid, labels, now
+            )
+
+    def heartbeat(self, worker_id: int) -> list[tuple[int, str]]:
+        """Renew the worker's leases; returns the runs it holds that someone asked to cancel."""
+        now = self._now()
+        with self._transaction() as tx:
+            if tx.worker(worker_id) is None:
+                raise NotFound(f"no worker {worker_id}")
+            tx.heartbeat_worker(worker_id, now)
+            tx.extend_leases(worker_id, now + self.settings.lease_seconds)
+            return [(r["id"], r["cancel_reason"]) for r in tx.cancels_for_worker(worker_id)]
+
+    def append_log(self, worker_id: int | None, run_id: int, data: bytes) -> None:
+        """Stream part of a running run's log, so it can be followed live."""
+        if not data:
+            return
+        now = self._now()
+        with self._transaction() as tx:
+            run = tx.run(run_id)
+            if run is None:
+                raise NotFound(f"no run {run_id}")
+            if run["status"] != RunStatus.RUNNING or (
+                worker_id is not None and run["worker_id"] != worker_id
+            ):
+                raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
+            tx.append_log(run_id, tx.next_log_seq(run_id), data, now)
+
+    def tick(self) -> list[int]:
+        """One pass of the server's scheduler loop: recover runs whose worker is gone, and move on
+        pending runs whose retry backoff has passed. Returns the runs recovered."""
+        lost = self.recover()
+        now = self._now()
+        with self._transaction() as tx:
+            for pipeline_id in tx.pipelines_with_pending():
+                self._promote(self._ctx(tx, tx.lock_pipeline(pipeline_id), now))
+        return lost
+
+    def stop_worker(self, worker_id: int) -> None:
+        with self._transaction() as tx:
+            tx.stop_worker(worker_id, self._now())
+
+    def lease(
+        self, worker_id: int, limit: int, pipeline: str | None = None, labels: dict[str, str] | None = None
+    ) -> list[RunSpec]:
+        """Take up to ``limit`` queued runs, resolve their inputs to the latest versions, mark them
+        running. With ``labels``, only runs whose job's ``runs_on`` those labels satisfy; without
+        (``conveyor run`` on one machine), any run."""
+        if limit <= 0:
+            return []
+        with self._transaction() as tx:
+            return self._lease(tx, worker_id, limit, pipeline, self._now(), labels=labels)
+
+    def _lease(
+        self,
+        tx: Tx,
+        worker_id: int,
+        limit: int,
+        pipeline: str | None,
+        now: float,
+        ctx: Ctx | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> list[RunSpec]:
+        pipeline_id = None
+        if pipeline is not None:
+            pipeline_id = self._pipeline_ids.get(pipeline)
+            if pipeline_id is None:
+                prow = tx.pipeline_by_name(pipeline)
+                if prow is None:
+                    return []
+                pipeline_id = self._pipeline_ids[pipeline] = prow["id"]
+        specs = []
+        ctxs: dict[int, Ctx] = {ctx.pipeline_id: ctx} if ctx is not None else {}
+        queued = (
+            tx.queued_runs(limit, pipeline_id)
+            if labels is None
+            else tx.queued_runs_on(limit, accepted_requirements(labels), pipeline_id)
+        )
+        for run in queued:
+            pid = run["pipeline_id"]
+            if pid not in ctxs:
+                prow = tx.pipeline_by_id(pid)
+                assert prow is not None
+                ctxs[pid] = self._ctx(tx, prow, now)
+            spec = self._start(ctxs[pid], run, worker_id)
+            if spec is not None:
+                specs.append(spec)
+        return specs
+
+    def _start(self, ctx: Ctx, run: Row, worker_id: int) -> RunSpec | None:
+        tx = ctx.tx
+        version = run["pipeline_version"] if run["inputs_pinned"] else ctx.version
+        graph = self._graph(tx, ctx.pipeline_id, version)
+        job = graph.pipeline.job(run["job_name"])
+        if job is None:
+            tx.fail_unstarted_run(run["id"], RunStatus.ERRORED, ctx.now, "its job is not in the pipeline")
+            return None
+        if not run["inputs_pinned"]:
+            tx.insert_run_inputs(run["id"], self._resolve_inputs(ctx, job))
+        tx.start_run(run["id"], worker_id, ctx.now, ctx.now + self.settings.lease_seconds, version)
+        tx.add_event("run.started", ctx.now, ctx.pipeline_id, run["id"], worker=worker_id)
+        return self._spec(ctx, graph.pipeline, job, run)
+
+    def _resolve_inputs(self, ctx: Ctx, job: Job) -> list[dict[str, Any]]:
+        rows = []
+        for inp in job.inputs:
+            version_id = upstream_id = None
+            if inp.kind == "resource":
+                rrow = ctx.resource_rows.get(inp.name)
+                latest = ctx.tx.latest_version(rrow["id"]) if rrow else None
+                version_id = latest["id"] if latest else None
+            else:
+                jid = ctx.job_ids.get(inp.name)
+                upstream = ctx.tx.last_succeeded_run(jid) if jid is not None else None
+                upstream_id = upstream["id"] if upstream else None
+            rows.append(
+                {"name": inp.name, "kind": inp.kind, "version_id": version_id, "upstream_run_id": upstream_id}
+            )
+        return rows
+
+    def _blobs(self, tx: Tx, shas: dict[str, str]) -> dict[str, bytes]:
+        out = {}
+        for path, sha in shas.items():
+            data = tx.blob(sha)
+            if data is not None:
+                out[path] = data
+        return out
+
+    def _spec(self, ctx: Ctx, pipeline: Pipeline, job: Job, run: Row) -> RunSpec:
+        tx = ctx.tx
+        types = {r.name: r.type for r in pipeline.resources}
+        env: dict[str, str] = {}
+        materials = []
+        for row in tx.run_inputs(run["id"]):
+            if row["kind"] == "resource":
+                props = json.loads(row["version_properties"]) if row["version_properties"] else {}
+                files = self._blobs(tx, json.loads(row["version_files"])) if row["version_files"] else {}
+                version = (
+                    {
+                        "id": row["version_id"],
+                        "number": row["version_number"],
+                        "digest": row["version_digest"],
+                    }
+                    if row["version_id"]
+                    else None
+                )
+                rtype = types.get(row["name"], "generic")
+                if rtype == "params":
+                    env.update(props)
+            else:
+                props = json.loads(row["upstream_properties"]) if row["upstream_properties"] else {}
+                state = row["upstream_state_files"]
+                files = self._blobs(tx, json.loads(state)) if state else {}
+                version = (
+                    {"run_id": row["upstream_run_id"], "number": row["upstream_number"]}
+                    if row["upstream_run_id"]
+                    else None
+                )
+                rtype = "job"
+            materials.append(InputMaterial(row["name"], row["kind"], rtype, props, version, files))
+        env.update(dict(job.env))
+        previous = tx.last_state_of_job(run["job_id"], run["id"])
+        state_files = self._blobs(tx, json.loads(previous["state_files"])) if previous else {}
+        s = self.settings
+        return RunSpec(
+            run_id=run["id"],
+            number=run["number"],
+            attempt=run["attempt"],
+            pipeline=pipeline.name,
+            job=job.name,
+            steps=_steps(job.steps),
+            on_success=_steps(job.on_success),
+            on_failure=_steps(job.on_failure),
+            always=_steps(job.always),
+            env=env,
+            timeout=job.timeout,
+            inputs=materials,
+            outputs=[OutputSpec(o, types.get(o, "generic")) for o in job.outputs],
+            state_files=state_files,
+            state_limit=s.state_limit,
+            log_limit=s.log_limit,
+            output_files_limit=s.output_files_limit,
+        )
+
+    def complete(self, worker_id: int | None, run_id: int, result: RunResult) -> Row:
+        """Record a finished run: its outputs become versions, its success starts downstream jobs,
+        its failure starts a retry when it has retries left."""
+        return self.complete_and_lease(worker_id, run_id, result)[0]
+
+    def complete_and_lease(
+        self,
+        worker_id: int | None,
+        run_id: int,
+        result: RunResult,
+        lease: int = 0,
+        pipeline: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> tuple[Row, list[RunSpec]]:
+        """``complete`` and, in the same transaction, ``lease`` up to ``lease`` runs for the same
+        worker: one durable commit per job instead of two."""
+        now = self._now()
+        with self._transaction() as tx:
+            run = tx.run(run_id)
+            if run is None:
+                raise NotFound(f"no run {run_id}")
+            if run["status"] != RunStatus.RUNNING or (
+                worker_id is not None and run["worker_id"] != worker_id
+            ):
+                raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
+            prow = tx.lock_pipeline(run["pipeline_id"])
+            ctx = self._ctx(tx, prow, now)
+            after = self._finish(ctx, run, result)
+            self._promote(ctx)
+            specs = (
+                self._lease(tx, worker_id, lease, pipeline, now, ctx, labels=labels)
+                if lease > 0 and worker_id
+                else []
+            )
+            return after, specs
+
+    def _finish(self, ctx: Ctx, run: Row, result: RunResult) -> Row:
+        tx = ctx.tx
+        run_id, job_name = run["id"], run["job_name"]
+        status = RunStatus(result.status)
+        state_map = None
+        if result.state_files is not None:
+            shas = {path: blob_digest(data) for path, data in result.state_files.items()}
+            tx.put_blobs({shas[p]: d for p, d in result.state_files.items()})
+            state_map = shas
+        creator = f"{job_name} #{run['number']}"
+        if status == RunStatus.SUCCEEDED:
+            for name, (props, files) in result.outputs.items():
+                rrow = ctx.resource_rows.get(name)
+                if rrow is None:
+                    continue
+                self._new_version(
+                    ctx,
+                    name,
+                    props,
+                    files,
+                    "run",
+                    creator,
+                    run_id,
+                    exclude_job=job_name,
+                    merge=rrow["type"] == "state",
+                )
+        after = tx.finish_run(
+            run_id,
+            status,
+            ctx.now,
+            result.exit_code,
+            result.message,
+            result.steps,
+            result.properties,
+            state_map,
+        )
+        if result.log:
+            tx.append_log(run_id, tx.next_log_seq(run_id), result.log, ctx.now)
+        tx.add_event(f"run.{status}", ctx.now, ctx.pipeline_id, run_id, message=result.message)
+        if status == RunStatus.SUCCEEDED:
+            self._succeeded_jobs.add(run["job_id"])
+            for consumer in ctx.graph.job_consumers.get(job_name, ()):
+                self._trigger(ctx, consumer, {"kind": "job", "job": job_name, "number": run["number"]})
+        elif status in RETRYABLE:
+            graph = self._graph(tx, ctx.pipeline_id, run["pipeline_version"])
+            job = graph.pipeline.job(job_name)
+            if job is not None and run["attempt"] <= job.retries:
+                base = job.retry_backoff if job.retry_backoff is not None else self.settings.retry_backoff
+                delay = min(base * 2 ** (run["attempt"] - 1), self.settings.retry_backoff_max)
+                new_id, _ = tx.insert_run(
+                    ctx.pipeline_id,
+                    run["pipeline_version"],
+                    run["job_id"],
+                    job_name,
+                    [{"kind": "retry", "of": run_id, "attempt": run["attempt"] + 1}],
+                    ctx.now,
+                    number=run["number"],
+                    attempt=run["attempt"] + 1,
+                    retry_of=run_id,
+                    inputs_pinned=True,
+                    not_before=ctx.now + delay,
+                    runs_on=run["runs_on"],
+                )
+                tx.copy_run_inputs(run_id, new_id)
+                ctx.triggered.append(f"{job_name} #{run['number']} attempt {run['attempt'] + 1}")
+        return after
+
+    def recover(self) -> list[int]:
+        """Mark runs whose worker is gone (lease expired, or its process on this host died) errored,
+        and retry them per their job's ``retries``. Returns the ids of the runs recovered."""
+        now = self._now()
+        host = os.uname().nodename
+        lost = []
+        with self._transaction() as tx:
+            for row in tx.running_runs():
+                expired = row["lease_expires_at"] is not None and row["lease_expires_at"] < now
+                dead = row["hostname"] == host and row["pid"] != os.getpid() and not _pid_alive(row["pid"])
+                if not (expired or dead):
+                    continue
+                run = tx.run(row["id"])
+                assert run is not None
+                ctx = self._ctx(tx, tx.lock_pipeline(run["pipeline_id"]), now)
+                why = (
+                    f"its worker (process {row['pid']} on {row['hostname']}) died"
+                    if dead
+                    else "its worker stopped renewing the lease"
+                )
+                self._finish(ctx, run, RunResult(status=RunStatus.ERRORED, message=f"interrupted: {why}"))
+                self._promote(ctx)
+                lost.append(row["id"])
+        return lost
