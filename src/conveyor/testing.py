@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from conveyor.service import Service
-from conveyor.worker.pool import LocalPool
+from conveyor.worker.local import local_pool, run_pipeline
 
 
 def run_until_idle(service: Service, pipeline: str, root: Path, concurrency: int = 2) -> list[dict[str, Any]]:
     """Run everything runnable in ``pipeline`` with a local pool; return the finished runs in order."""
     worker_id = service.register_worker("test")
-    pool = LocalPool(service, worker_id, concurrency, root / "work", scratch_root=root / "scratch")
+    pool = local_pool(service, worker_id, concurrency, work_root=root / "work", scratch_root=root / "scratch")
     try:
-        pool.run_until_idle(pipeline)
+        run_pipeline(service, pool, pipeline)
     finally:
         service.stop_worker(worker_id)
     return pool.finished

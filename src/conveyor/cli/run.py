@@ -69,8 +69,8 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     from conveyor import definitions
+    from conveyor.worker.local import local_pool, run_pipeline
     from conveyor.worker.orphans import kill_steps_of, remove_dirs_of, remove_stale_workdirs
-    from conveyor.worker.pool import LocalPool
 
     if args.concurrency < 1:
         raise BadInput("--concurrency must be at least 1")
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if mode == "lines" and applied.changed:
         print(f"applied {pipeline.name} version {applied.version}", flush=True)
     worker_id = service.register_worker(f"local:{os.uname().nodename}:{os.getpid()}")
-    pool = LocalPool(service, worker_id, args.concurrency, listener=progress)
+    pool = local_pool(service, worker_id, args.concurrency, listener=progress)
     try:
         if mode == "live":
             from rich.console import Console
@@ -106,9 +106,9 @@ def run(args: argparse.Namespace) -> int:
             with Live(
                 get_renderable=progress.renderable, console=Console(), refresh_per_second=8, transient=True
             ):
-                pool.run_until_idle(pipeline.name)
+                run_pipeline(service, pool, pipeline.name)
         else:
-            pool.run_until_idle(pipeline.name)
+            run_pipeline(service, pool, pipeline.name)
     finally:
         service.stop_worker(worker_id)
     elapsed = time.time() - started

@@ -96,6 +96,9 @@ class ServiceBase:
         #: called (no arguments) after a commit that queued runs: local pools and lease long-polls wake up
         self.on_queued: list[Callable[[], None]] = []
         self._queued = threading.local()
+        #: bumped after each commit that queued runs; lease long-polls wait on the condition
+        self._queued_cond = threading.Condition()
+        self._queued_generation = 0
 
     @contextmanager
     def _transaction(self) -> Iterator[Tx]:
@@ -105,6 +108,9 @@ class ServiceBase:
             yield tx
         if getattr(self._queued, "flag", False):
             self._queued.flag = False
+            with self._queued_cond:
+                self._queued_generation += 1
+                self._queued_cond.notify_all()
             for callback in list(self.on_queued):
                 callback()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from typing import Any
 
 from conveyor.errors import BadInput, Conflict, NotFound
@@ -94,15 +95,30 @@ class WorkerOps(PipelineOps):
             tx.stop_worker(worker_id, self._now())
 
     def lease(
-        self, worker_id: int, limit: int, pipeline: str | None = None, labels: dict[str, str] | None = None
+        self,
+        worker_id: int,
+        limit: int,
+        pipeline: str | None = None,
+        labels: dict[str, str] | None = None,
+        wait: float = 0.0,
     ) -> list[RunSpec]:
         """Take up to ``limit`` queued runs, resolve their inputs to the latest versions, mark them
         running. With ``labels``, only runs whose job's ``runs_on`` those labels satisfy; without
-        (``conveyor run`` on one machine), any run."""
+        (``conveyor run`` on one machine), any run. With ``wait``, block up to that many seconds for
+        work to be queued (woken at once by this process's commits; other replicas' every 0.25 s)."""
         if limit <= 0:
             return []
-        with self._transaction() as tx:
-            return self._lease(tx, worker_id, limit, pipeline, self._now(), labels=labels)
+        deadline = time.monotonic() + wait
+        while True:
+            seen = self._queued_generation
+            with self._transaction() as tx:
+                specs = self._lease(tx, worker_id, limit, pipeline, self._now(), labels=labels)
+            remaining = deadline - time.monotonic()
+            if specs or remaining <= 0:
+                return specs
+            with self._queued_cond:
+                if self._queued_generation == seen:
+                    self._queued_cond.wait(min(remaining, 0.25))
 
     def _lease(
         self,

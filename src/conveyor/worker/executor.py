@@ -131,6 +131,7 @@ class Execution:
         self._hooks_queued = False
         self._spawned = 0
         self._current: dict[str, object] | None = None
+        self._log_sent = 0
         self._prepare()
 
     # -- setup ----------------------------------------------------------------------------------
@@ -289,15 +290,22 @@ class Execution:
             except OutputError as exc:
                 res.status, res.message, res.outputs = "failed", str(exc), {}
                 os.write(self._log, f"\n✖ {exc}\n".encode())
-        res.log = self._read_log(s.log_limit)
+        res.log = self.read_new_log(final=True)
+        os.close(self._log)
         return res
 
-    def _read_log(self, limit: int) -> bytes:
-        os.close(self._log)
+    def read_new_log(self, final: bool = False) -> bytes:
+        """The log written since the last call, within the run's log limit (streamed while the run
+        runs; the rest goes with the result). Past the limit, the bytes are dropped and counted."""
+        limit = self.spec.log_limit
         size = self.log_path.stat().st_size
-        with open(self.log_path, "rb") as f:
-            data = f.read(limit)
-        if size > limit:
+        data = b""
+        if self._log_sent < min(size, limit):
+            with open(self.log_path, "rb") as f:
+                f.seek(self._log_sent)
+                data = f.read(min(size, limit) - self._log_sent)
+            self._log_sent += len(data)
+        if final and size > limit:
             data += f"\n[conveyor: log truncated: {size - limit} more bytes dropped]\n".encode()
         return data
 

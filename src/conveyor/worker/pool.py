@@ -1,9 +1,10 @@
-"""The local worker loop: lease runs from the service, drive their steps, report results.
+"""The worker loop: lease runs, drive their steps, stream logs, heartbeat, report results.
 
 One thread does everything. Each running step is a pidfd registered in a selector, so waiting for
-"any step finished or the next deadline" is a single ``select`` call: no thread per run, no polling.
-``conveyor run`` uses it in-process against the embedded store; a remote worker will drive the same
-``Execution`` objects against the HTTP API.
+"any step finished, the next deadline, or new work" is a single ``select`` call: no thread per run,
+no busy polling. The same loop serves ``conveyor run`` (in-process against the embedded store), the
+server's embedded workers, and ``conveyor worker`` (against the HTTP API): only the ``Backend``
+differs.
 """
 
 from __future__ import annotations
@@ -18,15 +19,59 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from conveyor.errors import Conflict, Interrupted
-from conveyor.model.work import RunSpec
-from conveyor.service import Service
+from conveyor.model.work import RunResult, RunSpec
 from conveyor.worker.executor import Execution
 
 #: Called with ("started", spec, None) and ("finished", spec, run_row).
 Listener = Callable[[str, RunSpec, dict[str, Any] | None], None]
+
+
+class Backend(Protocol):
+    """What a worker needs from the service; ``Service`` itself is one, ``client.WorkerClient`` another."""
+
+    def lease(
+        self,
+        worker_id: int,
+        limit: int,
+        pipeline: str | None = None,
+        labels: dict[str, str] | None = None,
+        wait: float = 0.0,
+    ) -> list[RunSpec]: ...
+
+    def complete_and_lease(
+        self,
+        worker_id: int | None,
+        run_id: int,
+        result: RunResult,
+        lease: int = 0,
+        pipeline: str | None = None,
+        labels: dict[str, str] | None = None,
+    ) -> tuple[dict[str, Any], list[RunSpec]]: ...
+
+    def heartbeat(self, worker_id: int) -> list[tuple[int, str]]: ...
+
+    def append_log(self, worker_id: int | None, run_id: int, data: bytes) -> None: ...
+
+
+@dataclass
+class PoolConfig:
+    concurrency: int
+    work_root: Path
+    scratch_root: Path
+    lease_seconds: float = 30.0
+    hook_grace: float = 60.0
+    keep_workdirs: bool = False
+    #: labels this worker offers; None = take any run (one machine, ``conveyor run``)
+    labels: dict[str, str] | None = None
+    #: ship log chunks while runs run (someone may be following them)
+    stream_logs: bool = False
+    #: with free slots and no wake-up signal, look for new work this often (remote workers)
+    poll_seconds: float | None = None
+    #: with nothing in hand, let a lease wait this long for work (a long poll over HTTP)
+    idle_wait: float = 0.0
 
 
 @dataclass
@@ -35,123 +80,134 @@ class _Slot:
     pidfd: int | None = None
 
 
-class LocalPool:
+class Pool:
     def __init__(
-        self,
-        service: Service,
-        worker_id: int,
-        concurrency: int,
-        work_root: Path | None = None,
-        listener: Listener | None = None,
-        scratch_root: Path | None = None,
+        self, backend: Backend, worker_id: int, config: PoolConfig, listener: Listener | None = None
     ) -> None:
-        self.service = service
+        self.backend = backend
         self.worker_id = worker_id
-        self.concurrency = max(1, concurrency)
-        self.work_root = (work_root or service.settings.work_dir).absolute()
-        self.scratch_root = (scratch_root or service.settings.scratch_dir).absolute()
+        self.config = config
+        self.concurrency = max(1, config.concurrency)
+        self.work_root = config.work_root.absolute()
+        self.scratch_root = config.scratch_root.absolute()
         self.listener = listener or (lambda kind, spec, row: None)
         self.slots: dict[int, _Slot] = {}
-        self._sel = selectors.DefaultSelector()
-        self._heartbeat_every = max(0.5, service.settings.lease_seconds / 3)
-        self._next_heartbeat = time.monotonic() + self._heartbeat_every
         self.finished: list[dict[str, Any]] = []
-        self._trash = self.work_root / f"trash-{os.getpid()}"
-        self._sweeper: threading.Thread | None = None
+        self.pipeline: str | None = None
+        self._sel = selectors.DefaultSelector()
+        self._heartbeat_every = max(0.2, config.lease_seconds / 3)
+        self._next_heartbeat = time.monotonic() + self._heartbeat_every
+        self._next_log = time.monotonic()
+        self._trash = self.work_root / f"trash-{os.getpid()}-{id(self)}"
         self._to_sweep: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
+        self._sweeper: threading.Thread | None = None
         #: empty work dirs ready for the next run: making a directory costs more than a tiny job
         self._clean: list[Path] = []
         self._made = 0
-        self._pipeline: str | None = None
-        #: False once a lease came back short: nothing is queued until something finishes
+        #: False once a lease came back short: nothing is queued until something finishes or wakes us
         self._maybe_queued = True
         self._stopping = False
+        self._draining = False
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self._sel.register(self._wake_r, selectors.EVENT_READ, None)
 
-    # -- the loop -------------------------------------------------------------------------------
-    def run_until_idle(self, pipeline: str) -> None:
-        """Run the pipeline's runs until none is queued, running or about to retry."""
+    # -- lifecycle ------------------------------------------------------------------------------
+    def wake(self) -> None:
+        """New work may be queued (thread-safe; called by the service after a commit)."""
+        try:
+            os.write(self._wake_w, b"x")
+        except BlockingIOError:
+            pass
+
+    def drain(self) -> None:
+        """Stop leasing; finish what runs (thread-safe)."""
+        self._draining = True
+        self.wake()
+
+    def _open(self) -> None:
+        self.work_root.mkdir(parents=True, exist_ok=True)
         self._trash.mkdir(parents=True, exist_ok=True)
         self.scratch_root.mkdir(parents=True, exist_ok=True)
         self._sweeper = threading.Thread(target=self._sweep, name="conveyor-sweeper", daemon=True)
         self._sweeper.start()
-        previous = signal.signal(signal.SIGTERM, _raise_interrupted)
-        self._pipeline = pipeline
+
+    def _close(self) -> None:
+        self._to_sweep.put(None)
+        if self._sweeper is not None:
+            self._sweeper.join()
+        self._sel.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    def run_until_idle(self, pipeline: str, is_idle: Callable[[], float | bool]) -> None:
+        """Run the pipeline's runs until ``is_idle()`` says nothing is left (True), or returns a time
+        to look again at (a retry waiting out its backoff)."""
+        self.pipeline = pipeline
+        self._run(lambda: self._idle_check(is_idle))
+
+    def run_forever(self) -> None:
+        """Serve until ``drain()`` (or SIGTERM in the main thread) and the runs in hand are done."""
+        self._run(self._idle_forever)
+
+    def _run(self, when_idle: Callable[[], bool]) -> None:
+        self._open()
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
         try:
             while True:
                 free = self.concurrency - len(self.slots)
-                if free > 0 and self._maybe_queued:
-                    specs = self.service.lease(self.worker_id, free, pipeline)
+                if free > 0 and self._maybe_queued and not self._draining:
+                    wait = self.config.idle_wait if not self.slots else 0.0
+                    specs = self.backend.lease(self.worker_id, free, self.pipeline, self.config.labels, wait)
                     self._maybe_queued = len(specs) == free
                     for spec in specs:
                         self._start(spec)
                 if not self.slots:
-                    counts = self.service.activity(pipeline)
-                    if counts.get("queued"):
-                        self._maybe_queued = True
+                    if self._draining or when_idle():
+                        return
+                    if self._maybe_queued:
                         continue
-                    if counts.get("running"):  # another worker's runs: wait for their outcome
-                        time.sleep(0.2)
-                        self.service.recover()
-                        continue
-                    if counts.get("pending"):
-                        decision = self.service.promote(pipeline)
-                        if decision.queue:
-                            self._maybe_queued = True
-                            continue
-                        if decision.wake_at is not None:  # a retry waiting out its backoff
-                            time.sleep(max(0.0, decision.wake_at - time.time()))
-                            continue
-                    return
                 self._wait()
         except (Interrupted, KeyboardInterrupt):
-            self._cancel_all("conveyor was interrupted")
+            self._cancel_all("the worker was stopped")
             raise
         finally:
-            signal.signal(signal.SIGTERM, previous)
-            self._to_sweep.put(None)
-            self._sweeper.join()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+            self._close()
 
-    def _sweep(self) -> None:
-        """Delete finished runs' work dirs in the background: rmtree is slower than a tiny job."""
-        while (path := self._to_sweep.get()) is not None:
-            shutil.rmtree(path, ignore_errors=True)
-        for d in self._clean:
-            shutil.rmtree(d, ignore_errors=True)
-        shutil.rmtree(self._trash, ignore_errors=True)
+    def _idle_check(self, is_idle: Callable[[], float | bool]) -> bool:
+        answer = is_idle()
+        if answer is True:
+            return True
+        self._maybe_queued = True
+        if isinstance(answer, float) and answer > time.time():
+            time.sleep(answer - time.time())
+        return False
 
-    def _take_workdir(self) -> Path:
-        if self._clean:
-            return self._clean.pop()
-        self._made += 1
-        d = self.work_root / f"w-{os.getpid()}-{self._made}"
-        d.mkdir(parents=True)
-        return d
-
-    def _give_back(self, work: Path) -> None:
-        """An empty work dir is as good as new; anything else is moved aside and deleted later."""
-        try:
-            with os.scandir(work) as it:
-                empty = next(it, None) is None
-        except OSError:
-            return
-        if empty:
-            self._clean.append(work)
-            return
-        target = self._trash / work.name
-        try:
-            work.rename(target)
-        except OSError:
-            target = work
-        self._to_sweep.put(target)
+    def _idle_forever(self) -> bool:
+        return False
 
     def _wait(self) -> None:
         now = time.time()
-        deadlines = [s.execution.deadline for s in self.slots.values() if s.execution.deadline is not None]
         timeout = self._next_heartbeat - time.monotonic()
+        deadlines = [s.execution.deadline for s in self.slots.values() if s.execution.deadline is not None]
         if deadlines:
             timeout = min(timeout, min(deadlines) - now)
+        if self.config.stream_logs and self.slots:
+            timeout = min(timeout, self._next_log - time.monotonic())
+        if self.config.poll_seconds is not None and len(self.slots) < self.concurrency:
+            timeout = min(timeout, self.config.poll_seconds)
         for key, _ in self._sel.select(max(0.0, timeout)):
-            self._exited(key.data)
+            if key.data is None:
+                self._drain_wake_pipe()
+                self._maybe_queued = True
+            else:
+                self._exited(key.data)
+        if self.config.poll_seconds is not None:
+            self._maybe_queued = True
         now = time.time()
         for run_id, slot in list(self.slots.items()):
             ex = slot.execution
@@ -159,16 +215,46 @@ class LocalPool:
                 self._unregister(slot)
                 ex.timed_out()
                 self._advance(run_id)
+        if self.config.stream_logs and time.monotonic() >= self._next_log:
+            self._ship_logs()
+            self._next_log = time.monotonic() + 0.5
         if time.monotonic() >= self._next_heartbeat:
-            self.service.heartbeat(self.worker_id)
-            self._next_heartbeat = time.monotonic() + self._heartbeat_every
+            self._heartbeat()
+
+    def _drain_wake_pipe(self) -> None:
+        try:
+            while os.read(self._wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _heartbeat(self) -> None:
+        self._next_heartbeat = time.monotonic() + self._heartbeat_every
+        for run_id, reason in self.backend.heartbeat(self.worker_id):
+            slot = self.slots.get(run_id)
+            if slot is not None:
+                self._unregister(slot)
+                slot.execution.cancel(reason)
+                self._report(run_id)
+
+    def _ship_logs(self) -> None:
+        for run_id, slot in list(self.slots.items()):
+            data = slot.execution.read_new_log()
+            if data:
+                try:
+                    self.backend.append_log(self.worker_id, run_id, data)
+                except Conflict:
+                    pass  # the run was taken from us; its result will be refused too
 
     # -- one run --------------------------------------------------------------------------------
     def _start(self, spec: RunSpec) -> None:
-        keep = self.service.settings.keep_workdirs
         work = self._take_workdir()
         ex = Execution(
-            spec, self.scratch_root, work, hook_grace=self.service.settings.hook_grace_seconds, keep=keep
+            spec,
+            self.scratch_root,
+            work,
+            hook_grace=self.config.hook_grace,
+            keep=self.config.keep_workdirs,
         )
         self.slots[spec.run_id] = _Slot(ex)
         self.listener("started", spec, None)
@@ -202,15 +288,16 @@ class LocalPool:
         slot = self.slots.pop(run_id)
         ex = slot.execution
         result = ex.result()
-        free = 0 if self._stopping else self.concurrency - len(self.slots)
+        lease = 0 if (self._stopping or self._draining) else self.concurrency - len(self.slots)
         specs: list[RunSpec] = []
+        row: dict[str, Any] | None
         try:
-            row, specs = self.service.complete_and_lease(
-                self.worker_id, run_id, result, lease=free, pipeline=self._pipeline
+            row, specs = self.backend.complete_and_lease(
+                self.worker_id, run_id, result, lease, self.pipeline, self.config.labels
             )
-            self._maybe_queued = len(specs) == free
+            self._maybe_queued = len(specs) == lease
         except Conflict:
-            row = None  # the run was taken from us (lease expired, cancelled): its new owner reports it
+            row = None  # the run was taken from us (lease expired): its new owner reports it
             self._maybe_queued = True
         if not ex.keep:
             self._give_back(ex.work)
@@ -228,6 +315,40 @@ class LocalPool:
             slot.execution.cancel(reason)
             slot.execution.done = True
             self._report(run_id)
+
+    # -- work dirs ------------------------------------------------------------------------------
+    def _sweep(self) -> None:
+        """Delete finished runs' dirs in the background: rmtree is slower than a tiny job."""
+        while (path := self._to_sweep.get()) is not None:
+            shutil.rmtree(path, ignore_errors=True)
+        for d in self._clean:
+            shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(self._trash, ignore_errors=True)
+
+    def _take_workdir(self) -> Path:
+        if self._clean:
+            return self._clean.pop()
+        self._made += 1
+        d = self.work_root / f"w-{os.getpid()}-{id(self)}-{self._made}"
+        d.mkdir(parents=True)
+        return d
+
+    def _give_back(self, work: Path) -> None:
+        """An empty work dir is as good as new; anything else is moved aside and deleted later."""
+        try:
+            with os.scandir(work) as it:
+                empty = next(it, None) is None
+        except OSError:
+            return
+        if empty:
+            self._clean.append(work)
+            return
+        target = self._trash / work.name
+        try:
+            work.rename(target)
+        except OSError:
+            target = work
+        self._to_sweep.put(target)
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:

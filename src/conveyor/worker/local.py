@@ -1,0 +1,51 @@
+"""Running a pipeline in-process until nothing is left: what ``conveyor run`` does on one machine."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from conveyor.service import Service
+from conveyor.worker.pool import Listener, Pool, PoolConfig
+
+
+def local_pool(
+    service: Service,
+    worker_id: int,
+    concurrency: int,
+    listener: Listener | None = None,
+    work_root: Path | None = None,
+    scratch_root: Path | None = None,
+) -> Pool:
+    s = service.settings
+    config = PoolConfig(
+        concurrency=concurrency,
+        work_root=work_root or s.work_dir,
+        scratch_root=scratch_root or s.scratch_dir,
+        lease_seconds=s.lease_seconds,
+        hook_grace=s.hook_grace_seconds,
+        keep_workdirs=s.keep_workdirs,
+    )
+    return Pool(service, worker_id, config, listener)
+
+
+def run_pipeline(service: Service, pool: Pool, pipeline: str) -> None:
+    """Run until no run of the pipeline is queued, running, or about to retry."""
+    pool.run_until_idle(pipeline, lambda: _is_idle(service, pipeline))
+
+
+def _is_idle(service: Service, pipeline: str) -> float | bool:
+    counts = service.activity(pipeline)
+    if counts.get("queued"):
+        return False
+    if counts.get("running"):  # another worker's runs: wait for their outcome (or their loss)
+        time.sleep(0.2)
+        service.recover()
+        return False
+    if counts.get("pending"):
+        decision = service.promote(pipeline)
+        if decision.queue:
+            return False
+        if decision.wake_at is not None:  # a retry waiting out its backoff
+            return float(decision.wake_at)
+    return True
