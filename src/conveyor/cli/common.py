@@ -69,3 +69,22 @@ STATUS_STYLE = {
     "pending": "dim",
     "waiting_approval": "magenta",
 }
+
+
+def remote(args: Any) -> Any:
+    """A ``client.Client`` when ``--server``/``CONVEYOR_SERVER`` names a server, else None."""
+    url = getattr(args, "server", None)
+    if not url:
+        return None
+    from conveyor.client import Client
+
+    return Client(url, getattr(args, "token", None))
+
+
+def user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "user"

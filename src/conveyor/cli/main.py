@@ -36,6 +36,15 @@ def _pipeline_opt(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _remote_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--server",
+        default=os.environ.get("CONVEYOR_SERVER"),
+        help="talk to this conveyor server (env CONVEYOR_SERVER) instead of the embedded store",
+    )
+    p.add_argument("--token", default=os.environ.get("CONVEYOR_TOKEN"), help="API token (env CONVEYOR_TOKEN)")
+
+
 def _json_opt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -82,12 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _pipeline_opt(q)
     _json_opt(q)
+    _remote_opts(q)
     q.set_defaults(handler=_lazy("resource", "put"))
     q = rsub.add_parser("versions", help="list a resource's versions, newest first")
     q.add_argument("name", metavar="NAME")
     q.add_argument("-n", "--limit", type=int, default=20)
     _pipeline_opt(q)
     _json_opt(q)
+    _remote_opts(q)
     q.set_defaults(handler=_lazy("resource", "versions"))
 
     p = sub.add_parser("job", help="jobs")
@@ -96,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name", metavar="JOB")
     _pipeline_opt(q)
     _json_opt(q)
+    _remote_opts(q)
     q.set_defaults(handler=_lazy("job", "trigger"))
 
     p = sub.add_parser("runs", help="list runs, newest first; with a RUN id, show that run and its lineage")
@@ -104,24 +116,72 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--limit", type=int, default=30)
     _pipeline_opt(p)
     _json_opt(p)
+    _remote_opts(p)
     p.set_defaults(handler=_lazy("runs", "runs"))
 
     p = sub.add_parser("logs", help="print a run's log")
     p.add_argument("run_id", type=int, metavar="RUN")
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
+    _remote_opts(p)
     p.set_defaults(handler=_lazy("runs", "logs"))
 
     for verb, helptext in (("approve", "approve a run waiting for approval"), ("reject", "reject it")):
         p = sub.add_parser(verb, help=helptext)
         p.add_argument("run_id", type=int, metavar="RUN")
         p.add_argument("-m", "--comment", default="")
+        _remote_opts(p)
         p.set_defaults(handler=_lazy("runs", verb))
+
+    p = sub.add_parser("cancel", help="cancel a run (a running one is killed by its worker)")
+    p.add_argument("run_id", type=int, metavar="RUN")
+    p.add_argument("-r", "--reason", required=True)
+    _remote_opts(p)
+    p.set_defaults(handler=_lazy("runs", "cancel"))
+
+    p = sub.add_parser("apply", help="apply a pipeline (a new version if it changed) without running it")
+    p.add_argument("file", metavar="FILE")
+    _remote_opts(p)
+    _json_opt(p)
+    p.set_defaults(handler=_lazy("apply", "apply"))
+
+    p = sub.add_parser("server", help="serve the HTTP API, the scheduler and embedded workers")
+    p.add_argument("--host", default=os.environ.get("CONVEYOR_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("CONVEYOR_PORT", "8321")))
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="embedded worker slots (0: none)")
+    p.add_argument(
+        "--label", action="append", default=[], metavar="KEY=VALUE", help="embedded workers' labels"
+    )
+    p.add_argument("--no-auth", action="store_true", help="no tokens needed (local play only)")
+    p.set_defaults(handler=_lazy("server", "server"))
+
+    p = sub.add_parser("worker", help="a remote worker: lease runs meant for it from a server and run them")
+    p.add_argument(
+        "--server", default=os.environ.get("CONVEYOR_SERVER"), required="CONVEYOR_SERVER" not in os.environ
+    )
+    p.add_argument("--token", default=os.environ.get("CONVEYOR_TOKEN"))
+    p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
+    p.add_argument("--name", default=None, help="default: worker:HOST:PID")
+    p.set_defaults(handler=_lazy("worker", "worker"))
+
+    p = sub.add_parser("token", help="API tokens (in the store this command opens)")
+    tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = tsub.add_parser("create", help="make a token; it is printed once")
+    q.add_argument("--role", required=True, choices=("viewer", "operator", "admin", "worker"))
+    q.add_argument("--name", default=None)
+    q.set_defaults(handler=_lazy("token", "create"))
+    q = tsub.add_parser("list", help="list tokens (never their secret)")
+    q.set_defaults(handler=_lazy("token", "list_tokens"))
+    q = tsub.add_parser("revoke", help="revoke a token")
+    q.add_argument("token_id", type=int, metavar="ID")
+    q.set_defaults(handler=_lazy("token", "revoke"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     # `conveyor run approve RUN` reads naturally too; route it to the top-level verbs.
-    if len(args_list) >= 2 and args_list[0] == "run" and args_list[1] in ("approve", "reject"):
+    if len(args_list) >= 2 and args_list[0] == "run" and args_list[1] in ("approve", "reject", "cancel"):
         args_list = args_list[1:]
     parser = build_parser()
     args = parser.parse_args(args_list)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
-from conveyor.cli.common import ago, open_service, parse_pairs, print_json
+from conveyor.cli.common import ago, open_service, parse_pairs, print_json, remote
 
 
 def put(args: argparse.Namespace) -> int:
     properties = parse_pairs(args.properties)
-    service = open_service()
-    version = service.put_version(args.name, properties, args.pipeline, replace=args.replace)
+    api = remote(args) or open_service()
+    version = api.put_version(args.name, properties, args.pipeline, replace=args.replace)
     if args.json:
         print_json({"created": version is not None, "version": version})
     elif version is None:
@@ -22,11 +23,11 @@ def put(args: argparse.Namespace) -> int:
 
 
 def versions(args: argparse.Namespace) -> int:
-    rows = open_service().versions(args.name, args.pipeline, args.limit)
+    rows = [
+        _decoded(r) for r in (remote(args) or open_service()).versions(args.name, args.pipeline, args.limit)
+    ]
     if args.json:
-        print_json(
-            [{**r, "properties": json.loads(r["properties"]), "files": json.loads(r["files"])} for r in rows]
-        )
+        print_json(rows)
         return 0
     from rich.console import Console
     from rich.table import Table
@@ -35,8 +36,8 @@ def versions(args: argparse.Namespace) -> int:
     for col in ("version", "digest", "properties", "made by", "when"):
         table.add_column(col)
     for r in rows:
-        props = json.loads(r["properties"])
-        files = json.loads(r["files"])
+        props = r["properties"]
+        files = r["files"]
         shown = " ".join(f"{k}={v}" for k, v in props.items())
         if files:
             shown += f" (+{len(files)} files)"
@@ -49,3 +50,11 @@ def versions(args: argparse.Namespace) -> int:
         )
     Console(highlight=False).print(table)
     return 0
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for key in ("properties", "files"):
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out

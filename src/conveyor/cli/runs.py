@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from conveyor.cli.common import STATUS_STYLE, ago, duration, open_service, print_json
+from conveyor.cli.common import STATUS_STYLE, ago, duration, open_service, print_json, remote, user
 
 
 def _label(r: dict[str, Any]) -> str:
@@ -15,10 +15,10 @@ def _label(r: dict[str, Any]) -> str:
 
 
 def runs(args: argparse.Namespace) -> int:
-    service = open_service()
+    api = remote(args) or open_service()
     if args.run_id is not None:
-        return _show(service.run(args.run_id), args.json)
-    rows = service.runs(args.pipeline, args.job, limit=args.limit)
+        return _show(api.run(args.run_id), args.json)
+    rows = api.runs(args.pipeline, args.job, limit=args.limit)
     if args.json:
         print_json([_decoded(r) for r in rows])
         return 0
@@ -32,7 +32,7 @@ def runs(args: argparse.Namespace) -> int:
         table.add_column(col, overflow="fold")
     for r in rows:
         style = STATUS_STYLE.get(r["status"], "")
-        causes = json.loads(r["causes"])
+        causes = _decoded(r)["causes"]
         table.add_row(
             str(r["id"]),
             _label(r),
@@ -75,13 +75,23 @@ def _show(run: dict[str, Any], as_json: bool) -> int:
         {
             "name": i["name"],
             "kind": i["kind"],
-            "version": i["version_number"],
+            "version": i.get("version_number", i.get("version")),
             "upstream_run": i["upstream_run_id"],
         }
         for i in run["inputs"]
     ]
-    data["outputs"] = [{"resource": o["resource_name"], "version": o["number"]} for o in run["outputs"]]
-    data["events"] = [{"at": e["at"], "kind": e["kind"], **json.loads(e["data"])} for e in run["events"]]
+    data["outputs"] = [
+        {"resource": o.get("resource_name", o.get("resource")), "version": o.get("number", o.get("version"))}
+        for o in run["outputs"]
+    ]
+    data["events"] = [
+        {
+            "at": e["at"],
+            "kind": e["kind"],
+            **(json.loads(e["data"]) if isinstance(e["data"], str) else e["data"]),
+        }
+        for e in run["events"]
+    ]
     if as_json:
         print_json(data)
         return 0
@@ -109,28 +119,62 @@ def _show(run: dict[str, Any], as_json: bool) -> int:
 
 
 def logs(args: argparse.Namespace) -> int:
-    data = open_service().logs(args.run_id)
+    client = remote(args)
+    if args.follow:
+        status = _follow(client, args.run_id)
+        return 0 if status in ("succeeded", "") else 1
+    data = client.logs(args.run_id) if client is not None else open_service().logs(args.run_id)
     sys.stdout.write(data.decode("utf-8", errors="replace"))
     sys.stdout.flush()
     return 0
 
 
+def _follow(client: Any, run_id: int) -> str:
+    """Print the log as it grows until the run ends; returns its final status."""
+    if client is not None:
+        return str(client.follow_logs(run_id, lambda text: print(text, flush=True)))
+    import time
+
+    service = open_service()
+    after = 0
+    while True:
+        status, chunks = service.log_chunks(run_id, after)
+        for seq, data in chunks:
+            after = seq
+            sys.stdout.write(data.decode("utf-8", errors="replace"))
+            sys.stdout.flush()
+        if status in ("succeeded", "failed", "errored", "timed_out", "cancelled") and not chunks:
+            return status
+        time.sleep(0.25)
+
+
 def approve(args: argparse.Namespace) -> int:
-    run = open_service().approve(args.run_id, by=_user(), comment=args.comment)
-    print(f"{_label(run)} approved: it runs on the next `conveyor run`")
+    client = remote(args)
+    if client is not None:
+        run = client.approve(args.run_id, args.comment)
+        print(f"{_label(run)} approved")
+    else:
+        run = open_service().approve(args.run_id, by=user(), comment=args.comment)
+        print(f"{_label(run)} approved: it runs on the next `conveyor run`")
     return 0
 
 
 def reject(args: argparse.Namespace) -> int:
-    run = open_service().approve(args.run_id, by=_user(), comment=args.comment, approve=False)
+    client = remote(args)
+    if client is not None:
+        run = client.approve(args.run_id, args.comment, approve=False)
+    else:
+        run = open_service().approve(args.run_id, by=user(), comment=args.comment, approve=False)
     print(f"{_label(run)} rejected")
     return 0
 
 
-def _user() -> str:
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "user"
+def cancel(args: argparse.Namespace) -> int:
+    client = remote(args)
+    if client is not None:
+        run = client.cancel(args.run_id, args.reason)
+    else:
+        run = open_service().cancel(args.run_id, args.reason, by=user())
+    state = "is being cancelled" if run["status"] == "running" else run["status"]
+    print(f"{_label(run)} {state}")
+    return 0

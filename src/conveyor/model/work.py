@@ -6,7 +6,8 @@ needs is in the spec (so a worker needs no store), and everything it produced is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import base64
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -70,3 +71,68 @@ class RunResult:
     #: None when the run's state could not be kept (e.g. over the limit): the previous state stays.
     state_files: dict[str, bytes] | None = None
     properties: dict[str, str] = field(default_factory=dict)
+
+
+# -- the wire: JSON forms for remote workers (files as base64) -------------------------------------
+def _b64(files: dict[str, bytes]) -> dict[str, str]:
+    return {path: base64.b64encode(data).decode() for path, data in files.items()}
+
+
+def _unb64(files: dict[str, str]) -> dict[str, bytes]:
+    return {path: base64.b64decode(data) for path, data in files.items()}
+
+
+def spec_to_json(spec: RunSpec) -> dict[str, Any]:
+    data = asdict(spec)
+    data["state_files"] = _b64(spec.state_files)
+    data["inputs"] = [{**asdict(i), "files": _b64(i.files)} for i in spec.inputs]
+    return data
+
+
+def spec_from_json(data: dict[str, Any]) -> RunSpec:
+    steps = {k: [StepSpec(**s) for s in data[k]] for k in ("steps", "on_success", "on_failure", "always")}
+    return RunSpec(
+        run_id=data["run_id"],
+        number=data["number"],
+        attempt=data["attempt"],
+        pipeline=data["pipeline"],
+        job=data["job"],
+        env=data["env"],
+        timeout=data["timeout"],
+        inputs=[InputMaterial(**{**i, "files": _unb64(i["files"])}) for i in data["inputs"]],
+        outputs=[OutputSpec(**o) for o in data["outputs"]],
+        state_files=_unb64(data["state_files"]),
+        state_limit=data["state_limit"],
+        log_limit=data["log_limit"],
+        output_files_limit=data["output_files_limit"],
+        **steps,
+    )
+
+
+def result_to_json(result: RunResult) -> dict[str, Any]:
+    return {
+        "status": result.status,
+        "exit_code": result.exit_code,
+        "message": result.message,
+        "steps": result.steps,
+        "log": base64.b64encode(result.log).decode(),
+        "outputs": {name: {"properties": p, "files": _b64(f)} for name, (p, f) in result.outputs.items()},
+        "state_files": None if result.state_files is None else _b64(result.state_files),
+        "properties": result.properties,
+    }
+
+
+def result_from_json(data: dict[str, Any]) -> RunResult:
+    return RunResult(
+        status=data["status"],
+        exit_code=data.get("exit_code"),
+        message=data.get("message", ""),
+        steps=data.get("steps", []),
+        log=base64.b64decode(data.get("log", "")),
+        outputs={
+            name: (dict(o.get("properties", {})), _unb64(o.get("files", {})))
+            for name, o in data.get("outputs", {}).items()
+        },
+        state_files=None if data.get("state_files") is None else _unb64(data["state_files"]),
+        properties=dict(data.get("properties", {})),
+    )

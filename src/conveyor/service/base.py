@@ -95,10 +95,16 @@ class ServiceBase:
 
         #: called (no arguments) after a commit that queued runs: local pools and lease long-polls wake up
         self.on_queued: list[Callable[[], None]] = []
+        #: called with each leased run's wait between queued and started (seconds), for metrics
+        self.on_leased: list[Callable[[float], None]] = []
+        #: called with each finished run's status, for metrics
+        self.on_finished: list[Callable[[str], None]] = []
         self._queued = threading.local()
         #: bumped after each commit that queued runs; lease long-polls wait on the condition
         self._queued_cond = threading.Condition()
         self._queued_generation = 0
+        #: set when the server shuts down: long-polls return at once
+        self.closing = threading.Event()
 
     @contextmanager
     def _transaction(self) -> Iterator[Tx]:

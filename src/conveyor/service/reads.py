@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from difflib import get_close_matches
 from typing import Any
 
 from conveyor.engine.dag import Graph
-from conveyor.errors import NotFound
+from conveyor.errors import BadInput, NotFound
 from conveyor.service.base import ServiceBase
 from conveyor.store.base import Row
 
@@ -72,6 +73,14 @@ class ReadOps(ServiceBase):
                 raise NotFound(f"no run {run_id}")
             return b"".join(bytes(r["data"]) for r in tx.logs(run_id, after))
 
+    def log_chunks(self, run_id: int, after: int = 0) -> tuple[str, list[tuple[int, bytes]]]:
+        """The run's status and its log chunks after ``after`` (a sequence number), for following."""
+        with self.store.read() as tx:
+            run = tx.run(run_id)
+            if run is None:
+                raise NotFound(f"no run {run_id}")
+            return run["status"], [(int(r["seq"]), bytes(r["data"])) for r in tx.logs(run_id, after)]
+
     def versions(self, resource: str, pipeline: str | None = None, limit: int = 50) -> list[Row]:
         with self.store.read() as tx:
             prow = self._pipeline(tx, pipeline)
@@ -84,3 +93,132 @@ class ReadOps(ServiceBase):
                     + (f" (did you mean {hint[0]!r}?)" if hint else "")
                 )
             return tx.versions(rrow["id"], None, limit)
+
+    # -- the API's views ------------------------------------------------------------------------
+    def pipeline_detail(self, pipeline: str) -> dict[str, Any]:
+        """A pipeline as the API and UI show it: its version, jobs (with latest run), resources."""
+        with self.store.read() as tx:
+            prow = self._pipeline(tx, pipeline)
+            graph = self._graph(tx, prow["id"], prow["current_version"])
+            jobs = {j["name"]: j for j in tx.jobs(prow["id"])}
+            latest = {r["job_name"]: public_run(r) for r in tx.latest_runs_per_job(prow["id"])}
+            resources = {r["name"]: r for r in tx.resources(prow["id"])}
+            return {
+                "name": prow["name"],
+                "version": prow["current_version"],
+                "created_at": prow["created_at"],
+                "jobs": [
+                    {
+                        "name": name,
+                        "paused": bool(jobs[name]["paused"]) if name in jobs else False,
+                        "inputs": [
+                            {"name": i.name, "kind": i.kind, "trigger": i.trigger, "switch_off": i.switch_off}
+                            for i in graph.pipeline.jobs[graph.index[name]].inputs
+                        ],
+                        "outputs": list(graph.pipeline.jobs[graph.index[name]].outputs),
+                        "latest_run": latest.get(name),
+                    }
+                    for name in graph.order
+                ],
+                "resources": [
+                    {
+                        "name": r.name,
+                        "type": r.type,
+                        "latest_version": resources[r.name]["last_version"] if r.name in resources else 0,
+                    }
+                    for r in graph.pipeline.resources
+                ],
+            }
+
+    def pipeline_definition(self, pipeline: str, version: int | None = None) -> dict[str, Any]:
+        with self.store.read() as tx:
+            prow = self._pipeline(tx, pipeline)
+            row = tx.pipeline_version(prow["id"], version or prow["current_version"])
+            if row is None:
+                raise NotFound(f"pipeline {pipeline!r} has no version {version}")
+            return {
+                "name": prow["name"],
+                "version": row["number"],
+                "digest": row["digest"],
+                "source_file": row["source_file"],
+                "created_at": row["created_at"],
+                "definition": json.loads(row["definition"]),
+                "source": row["source"],
+            }
+
+    def pipeline_versions(self, pipeline: str) -> list[Row]:
+        with self.store.read() as tx:
+            return tx.pipeline_versions(self._pipeline(tx, pipeline)["id"])
+
+    def resources(self, pipeline: str) -> list[Row]:
+        with self.store.read() as tx:
+            return tx.resources(self._pipeline(tx, pipeline)["id"])
+
+    def runs_page(
+        self,
+        pipeline: str | None = None,
+        job: str | None = None,
+        status: str | None = None,
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """Runs newest first; ``before`` is the cursor (the last id of the previous page)."""
+        with self.store.read() as tx:
+            pipeline_id = job_id = None
+            if pipeline is not None:
+                prow = self._pipeline(tx, pipeline)
+                pipeline_id = prow["id"]
+                if job is not None:
+                    jrow = tx.job_by_name(pipeline_id, job)
+                    if jrow is None:
+                        raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
+                    job_id = jrow["id"]
+            elif job is not None:
+                raise BadInput("filtering by job needs a pipeline")
+            rows = tx.runs_filtered(pipeline_id, job_id, status, before, limit)
+            return [public_run(r) for r in rows]
+
+    def events(
+        self,
+        after: int = 0,
+        limit: int = 100,
+        pipeline: str | None = None,
+        run_id: int | None = None,
+        kind: str | None = None,
+    ) -> list[dict[str, Any]]:
+        with self.store.read() as tx:
+            pipeline_id = self._pipeline(tx, pipeline)["id"] if pipeline is not None else None
+            rows = tx.events_after(after, limit, pipeline_id, run_id, kind)
+            return [{**r, "data": json.loads(r["data"])} for r in rows]
+
+    def workers(self, since: float | None = None) -> list[dict[str, Any]]:
+        """Live workers (and those stopped in the last hour), with the runs each holds."""
+        with self.store.read() as tx:
+            out = []
+            for w in tx.workers(since if since is not None else self._now() - 3600):
+                out.append({**w, "labels": json.loads(w["labels"]), "running": tx.runs_of_worker(w["id"])})
+            return out
+
+    def worker_labels(self, worker_id: int) -> dict[str, str]:
+        with self.store.read() as tx:
+            row = tx.worker(worker_id)
+            if row is None:
+                raise NotFound(f"no worker {worker_id}")
+            labels: dict[str, str] = json.loads(row["labels"])
+            return labels
+
+    def status_counts(self) -> dict[str, int]:
+        with self.store.read() as tx:
+            return {r["status"]: int(r["n"]) for r in tx.status_counts()}
+
+
+_JSON_FIELDS = ("causes", "properties", "steps", "state_files")
+
+
+def public_run(row: Row) -> dict[str, Any]:
+    """A run row with its JSON columns decoded."""
+    out = dict(row)
+    for key in _JSON_FIELDS:
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out

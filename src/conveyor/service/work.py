@@ -114,7 +114,7 @@ class WorkerOps(PipelineOps):
             with self._transaction() as tx:
                 specs = self._lease(tx, worker_id, limit, pipeline, self._now(), labels=labels)
             remaining = deadline - time.monotonic()
-            if specs or remaining <= 0:
+            if specs or remaining <= 0 or self.closing.is_set():
                 return specs
             with self._queued_cond:
                 if self._queued_generation == seen:
@@ -167,6 +167,9 @@ class WorkerOps(PipelineOps):
         if not run["inputs_pinned"]:
             tx.insert_run_inputs(run["id"], self._resolve_inputs(ctx, job))
         tx.start_run(run["id"], worker_id, ctx.now, ctx.now + self.settings.lease_seconds, version)
+        if run["queued_at"] is not None:
+            for observe in self.on_leased:
+                observe(ctx.now - run["queued_at"])
         tx.add_event("run.started", ctx.now, ctx.pipeline_id, run["id"], worker=worker_id)
         return self._spec(ctx, graph.pipeline, job, run)
 
@@ -326,6 +329,8 @@ class WorkerOps(PipelineOps):
         if result.log:
             tx.append_log(run_id, tx.next_log_seq(run_id), result.log, ctx.now)
         tx.add_event(f"run.{status}", ctx.now, ctx.pipeline_id, run_id, message=result.message)
+        for count in self.on_finished:
+            count(status)
         if status == RunStatus.SUCCEEDED:
             self._succeeded_jobs.add(run["job_id"])
             for consumer in ctx.graph.job_consumers.get(job_name, ()):

@@ -248,11 +248,12 @@ class Execution:
             self._queue = []  # a hook outlived its grace period
         self.deadline = time.time() + self.hook_grace
 
-    def cancel(self, reason: str) -> None:
-        """Stop now: kill the step's process group and run nothing more."""
+    def cancel(self, reason: str, status: str = "cancelled") -> None:
+        """Stop now: kill the step's process group and run nothing more. ``status`` is
+        ``errored`` when the run is handed back (its worker stops) so that it is retried."""
         self.kill()
         self._current = None
-        self.status, self.message = "cancelled", reason
+        self.status, self.message = status, reason
         self._queue = []
 
     def kill(self) -> None:

@@ -72,6 +72,9 @@ class PoolConfig:
     poll_seconds: float | None = None
     #: with nothing in hand, let a lease wait this long for work (a long poll over HTTP)
     idle_wait: float = 0.0
+    #: turn SIGTERM into a stop that cancels the runs in hand (``conveyor run``); a worker process
+    #: sets its own handlers instead (first SIGTERM drains, the second hands runs back)
+    handle_signals: bool = True
 
 
 @dataclass
@@ -108,6 +111,7 @@ class Pool:
         self._maybe_queued = True
         self._stopping = False
         self._draining = False
+        self._aborting = False
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -123,6 +127,13 @@ class Pool:
 
     def drain(self) -> None:
         """Stop leasing; finish what runs (thread-safe)."""
+        self._draining = True
+        self.wake()
+
+    def abort(self) -> None:
+        """Stop leasing and hand back what runs: each is killed and reported errored, so it is
+        retried per its job's ``retries`` (thread-safe)."""
+        self._aborting = True
         self._draining = True
         self.wake()
 
@@ -154,9 +165,13 @@ class Pool:
     def _run(self, when_idle: Callable[[], bool]) -> None:
         self._open()
         main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGTERM, _raise_interrupted) if main else None
+        handle = main and self.config.handle_signals
+        previous = signal.signal(signal.SIGTERM, _raise_interrupted) if handle else None
         try:
             while True:
+                if self._aborting:
+                    self._cancel_all("handed back: its worker stopped", status="errored")
+                    return
                 free = self.concurrency - len(self.slots)
                 if free > 0 and self._maybe_queued and not self._draining:
                     wait = self.config.idle_wait if not self.slots else 0.0
@@ -308,11 +323,11 @@ class Pool:
         for spec in specs:
             self._start(spec)
 
-    def _cancel_all(self, reason: str) -> None:
+    def _cancel_all(self, reason: str, status: str = "cancelled") -> None:
         self._stopping = True
         for run_id, slot in list(self.slots.items()):
             self._unregister(slot)
-            slot.execution.cancel(reason)
+            slot.execution.cancel(reason, status)
             slot.execution.done = True
             self._report(run_id)
 

@@ -1,0 +1,67 @@
+"""Bearer tokens with roles. Every route but /health depends on ``require(...)``.
+
+Roles: ``viewer`` reads; ``operator`` also triggers, puts versions, approves, cancels, pauses;
+``admin`` also applies pipelines and manages tokens; ``worker`` may only lease, heartbeat and
+report (admin may do that too). With auth off (``conveyor server --no-auth``) everyone is admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from conveyor.service import Service
+
+_ALLOWED = {
+    "viewer": {"viewer", "operator", "admin"},
+    "operator": {"operator", "admin"},
+    "admin": {"admin"},
+    "worker": {"worker", "admin"},
+}
+
+_bearer = HTTPBearer(auto_error=False, description="an API token: `conveyor token create --role ...`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+
+
+ANONYMOUS_ADMIN = Principal("anonymous", "admin")
+
+
+def service_of(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+def require(role: str) -> Callable[..., Principal]:
+    allowed = _ALLOWED[role]
+
+    def dependency(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if not request.app.state.auth:
+            return ANONYMOUS_ADMIN
+        if credentials is None:
+            raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
+        row = service_of(request).verify_token(credentials.credentials)
+        if row is None:
+            raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
+        if row["role"] not in allowed:
+            raise HTTPException(403, f"a {row['role']} token may not do this (needs {role})")
+        return Principal(row["name"], row["role"])
+
+    return dependency
+
+
+Viewer = Annotated[Principal, Depends(require("viewer"))]
+Operator = Annotated[Principal, Depends(require("operator"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+WorkerAuth = Annotated[Principal, Depends(require("worker"))]

@@ -1,0 +1,61 @@
+"""Resources and their versions. POSTing a version is also the webhook trigger."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from conveyor.api.auth import Operator, Viewer, service_of
+from conveyor.api.schemas import PutVersion
+
+router = APIRouter(prefix="/api/v1/pipelines/{pipeline}/resources", tags=["resources"])
+
+
+def _version(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for key in ("properties", "files"):
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+@router.get("")
+def list_resources(request: Request, pipeline: str, _: Viewer) -> list[dict[str, Any]]:
+    return service_of(request).resources(pipeline)
+
+
+@router.get("/{resource}")
+def get_resource(request: Request, pipeline: str, resource: str, _: Viewer) -> dict[str, Any]:
+    service = service_of(request)
+    rows = [r for r in service.resources(pipeline) if r["name"] == resource]
+    latest = service.versions(resource, pipeline, limit=1)
+    base = rows[0] if rows else {"name": resource}
+    return {**base, "latest": _version(latest[0]) if latest else None}
+
+
+@router.get("/{resource}/versions")
+def list_versions(
+    request: Request,
+    pipeline: str,
+    resource: str,
+    _: Viewer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    return [_version(v) for v in service_of(request).versions(resource, pipeline, limit)]
+
+
+@router.post("/{resource}/versions", status_code=status.HTTP_201_CREATED)
+def put_version(
+    request: Request, response: Response, pipeline: str, resource: str, body: PutVersion, who: Operator
+) -> dict[str, Any]:
+    """A new version (merged with the latest unless ``replace``); 200 and ``created: false`` when it
+    is identical to the latest. Every job it triggers is started."""
+    version = service_of(request).put_version(
+        resource, body.properties, pipeline, replace=body.replace, creator=who.name
+    )
+    if version is None:
+        response.status_code = status.HTTP_200_OK
+        return {"created": False, "version": None}
+    return {"created": True, "version": version}

@@ -1,0 +1,120 @@
+"""Runs: list (filters, cursor), get with lineage, logs (live via Server-Sent Events), cancel,
+approve, reject."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from conveyor.api.auth import Operator, Viewer, service_of
+from conveyor.api.schemas import Comment, Reason
+from conveyor.model.runs import RunStatus
+from conveyor.service.reads import public_run
+
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+
+Status = Annotated[
+    str | None,
+    Query(pattern="^(pending|waiting_approval|queued|running|succeeded|failed|errored|timed_out|cancelled)$"),
+]
+
+
+@router.get("")
+def list_runs(
+    request: Request,
+    response: Response,
+    _: Viewer,
+    pipeline: Annotated[str | None, Query(max_length=200)] = None,
+    job: Annotated[str | None, Query(max_length=200)] = None,
+    status: Status = None,
+    before: Annotated[int | None, Query(ge=1, description="cursor: the last id of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[dict[str, Any]]:
+    """Runs, newest first. When more may follow, the ``X-Next-Cursor`` header holds the ``before``
+    value of the next page."""
+    rows = service_of(request).runs_page(pipeline, job, status, before, limit)
+    if len(rows) == limit:
+        response.headers["X-Next-Cursor"] = str(rows[-1]["id"])
+    return rows
+
+
+@router.get("/{run_id}")
+def get_run(request: Request, run_id: int, _: Viewer) -> dict[str, Any]:
+    """A run with the versions it read (inputs), the versions it made (outputs) and its events."""
+    run = service_of(request).run(run_id)
+    out = public_run(run)
+    out["inputs"] = [
+        {
+            "name": i["name"],
+            "kind": i["kind"],
+            "version_id": i["version_id"],
+            "version": i["version_number"],
+            "upstream_run_id": i["upstream_run_id"],
+        }
+        for i in run["inputs"]
+    ]
+    out["outputs"] = [
+        {"resource": o["resource_name"], "version_id": o["id"], "version": o["number"]}
+        for o in run["outputs"]
+    ]
+    out["events"] = [{**e, "data": json.loads(e["data"])} for e in run["events"]]
+    return out
+
+
+@router.get("/{run_id}/logs", response_model=None)
+async def logs(
+    request: Request,
+    run_id: int,
+    _: Viewer,
+    follow: bool = False,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """The run's log as text; with ``follow=true``, a Server-Sent Events stream: one ``log`` event
+    per chunk (``id`` = chunk number, so a reconnect resumes with ``after``), then ``end``."""
+    service = service_of(request)
+    chunks = (await run_in_threadpool(service.log_chunks, run_id, after))[1]
+    if not follow:
+        text = b"".join(data for _, data in chunks).decode("utf-8", errors="replace")
+        return PlainTextResponse(text)
+    return StreamingResponse(
+        _follow(request, run_id, after), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+async def _follow(request: Request, run_id: int, after: int) -> AsyncIterator[str]:
+    service = service_of(request)
+    while True:
+        status, chunks = await run_in_threadpool(service.log_chunks, run_id, after)
+        for seq, data in chunks:
+            after = seq
+            lines = data.decode("utf-8", errors="replace").split("\n")
+            yield f"id: {seq}\nevent: log\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+        if RunStatus(status).finished and not chunks:
+            yield f"event: end\ndata: {status}\n\n"
+            return
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(0.25)
+
+
+@router.post("/{run_id}/cancel")
+def cancel(request: Request, run_id: int, body: Reason, who: Operator) -> dict[str, Any]:
+    return public_run(service_of(request).cancel(run_id, body.reason, by=who.name))
+
+
+@router.post("/{run_id}/approve")
+def approve(request: Request, run_id: int, who: Operator, body: Comment | None = None) -> dict[str, Any]:
+    comment = body.comment if body else ""
+    return public_run(service_of(request).approve(run_id, by=who.name, comment=comment))
+
+
+@router.post("/{run_id}/reject")
+def reject(request: Request, run_id: int, who: Operator, body: Comment | None = None) -> dict[str, Any]:
+    comment = body.comment if body else ""
+    return public_run(service_of(request).approve(run_id, by=who.name, comment=comment, approve=False))

@@ -1,0 +1,73 @@
+"""Workers: list them; and the protocol a remote worker speaks (register, lease, heartbeat, log,
+complete). Worker tokens may use only the protocol routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+
+from conveyor.api.auth import Viewer, WorkerAuth, service_of
+from conveyor.api.schemas import Complete, Lease, RegisterWorker
+from conveyor.errors import LimitExceeded
+from conveyor.model.work import result_from_json, spec_to_json
+from conveyor.service.reads import public_run
+
+router = APIRouter(prefix="/api/v1/workers", tags=["workers"])
+
+#: One log chunk; a worker sends at most a few per second.
+MAX_LOG_CHUNK = 4 * 1024 * 1024
+
+
+@router.get("")
+def list_workers(request: Request, _: Viewer) -> list[dict[str, Any]]:
+    """Workers alive (and those stopped within the hour): labels, last heartbeat, runs in hand."""
+    return service_of(request).workers()
+
+
+@router.post("", status_code=201)
+def register(request: Request, body: RegisterWorker, _: WorkerAuth) -> dict[str, Any]:
+    service = service_of(request)
+    worker_id = service.register_worker(body.name, body.labels, body.hostname, body.pid)
+    return {"id": worker_id, "lease_seconds": service.settings.lease_seconds}
+
+
+@router.post("/{worker_id}/lease")
+async def lease(request: Request, worker_id: int, body: Lease, _: WorkerAuth) -> dict[str, Any]:
+    """Up to ``limit`` runs this worker's labels satisfy; waits up to ``wait`` seconds for work."""
+    service = service_of(request)
+    labels = await run_in_threadpool(service.worker_labels, worker_id)
+    specs = await run_in_threadpool(service.lease, worker_id, body.limit, body.pipeline, labels, body.wait)
+    return {"runs": [spec_to_json(s) for s in specs]}
+
+
+@router.post("/{worker_id}/heartbeat")
+def heartbeat(request: Request, worker_id: int, _: WorkerAuth) -> dict[str, Any]:
+    """Renews the worker's leases; answers with the runs it must cancel."""
+    cancels = service_of(request).heartbeat(worker_id)
+    return {"cancel": [{"run_id": run_id, "reason": reason} for run_id, reason in cancels]}
+
+
+@router.post("/{worker_id}/runs/{run_id}/log", status_code=204)
+async def append_log(request: Request, worker_id: int, run_id: int, _: WorkerAuth) -> None:
+    data = await request.body()
+    if len(data) > MAX_LOG_CHUNK:
+        raise LimitExceeded(f"a log chunk is at most {MAX_LOG_CHUNK} bytes")
+    await run_in_threadpool(service_of(request).append_log, worker_id, run_id, data)
+
+
+@router.post("/{worker_id}/runs/{run_id}/complete")
+def complete(request: Request, worker_id: int, run_id: int, body: Complete, _: WorkerAuth) -> dict[str, Any]:
+    """Record the run's result and, in the same transaction, lease up to ``lease`` more runs."""
+    service = service_of(request)
+    labels = service.worker_labels(worker_id) if body.lease else None
+    row, specs = service.complete_and_lease(
+        worker_id, run_id, result_from_json(body.result), body.lease, body.pipeline, labels
+    )
+    return {"run": public_run(row), "runs": [spec_to_json(s) for s in specs]}
+
+
+@router.delete("/{worker_id}", status_code=204)
+def stop(request: Request, worker_id: int, _: WorkerAuth) -> None:
+    service_of(request).stop_worker(worker_id)
