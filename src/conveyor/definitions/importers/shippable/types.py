@@ -8,10 +8,13 @@ conveyor does not, shown as a warning); each job type is runnable or not, with w
 
 from __future__ import annotations
 
-_PUT = "give it versions with 'conveyor resource put'"
-_MANAGED = "it is only read by Shippable-managed jobs (deploy, manifest, provision), which conveyor cannot run"
+_PUT = "give it versions with 'conveyor resource put {name} KEY=VALUE'"
+_MANAGED = (
+    "it is only read by Shippable-managed jobs (deploy, manifest, provision), which conveyor cannot run"
+)
 
-#: Shippable resource type -> (native type, what conveyor does not do that Shippable did; "" = nothing).
+#: Shippable resource type -> (native type, what conveyor does not do that Shippable did; "" = nothing);
+#: ``{name}`` stands for the resource's name.
 RESOURCE_TYPES: dict[str, tuple[str, str]] = {
     "gitRepo": ("git", f"conveyor does not watch or clone the repository ({_PUT})"),
     "syncRepo": ("git", f"conveyor does not sync pipeline files from the repository ({_PUT})"),
