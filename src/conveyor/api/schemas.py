@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+#: Ids in paths: positive, and within what both databases store (a larger one is simply not found).
+MAX_ID = 2**62
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 #: Limits that keep one request from filling the store.
 MAX_SOURCE = 2 * 1024 * 1024
 
@@ -50,8 +54,26 @@ class Lease(_Strict):
     pipeline: Name | None = None
 
 
+class OutputBody(_Strict):
+    properties: dict[str, str] = {}
+    files: dict[str, str] = Field(default={}, description="path -> base64 content")
+
+
+class ResultBody(_Strict):
+    """A run's result as a worker reports it; files and the log are base64."""
+
+    status: Annotated[str, Field(pattern="^(succeeded|failed|errored|timed_out|cancelled)$")]
+    exit_code: int | None = None
+    message: Annotated[str, Field(max_length=10_000)] = ""
+    steps: list[dict[str, Any]] = []
+    log: str = ""
+    outputs: dict[str, OutputBody] = {}
+    state_files: dict[str, str] | None = None
+    properties: dict[str, str] = {}
+
+
 class Complete(_Strict):
-    result: dict[str, Any]
+    result: ResultBody
     lease: Annotated[int, Field(ge=0, le=100)] = 0
     pipeline: Name | None = None
 

@@ -10,6 +10,8 @@ import base64
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from conveyor.errors import BadInput
+
 
 @dataclass(frozen=True)
 class StepSpec:
@@ -79,7 +81,10 @@ def _b64(files: dict[str, bytes]) -> dict[str, str]:
 
 
 def _unb64(files: dict[str, str]) -> dict[str, bytes]:
-    return {path: base64.b64decode(data) for path, data in files.items()}
+    try:
+        return {path: base64.b64decode(data, validate=True) for path, data in files.items()}
+    except ValueError as exc:
+        raise BadInput(f"file content is not valid base64: {exc}") from exc
 
 
 def spec_to_json(spec: RunSpec) -> dict[str, Any]:
@@ -128,7 +133,7 @@ def result_from_json(data: dict[str, Any]) -> RunResult:
         exit_code=data.get("exit_code"),
         message=data.get("message", ""),
         steps=data.get("steps", []),
-        log=base64.b64decode(data.get("log", "")),
+        log=_unb64({"log": data.get("log", "")})["log"],
         outputs={
             name: (dict(o.get("properties", {})), _unb64(o.get("files", {})))
             for name, o in data.get("outputs", {}).items()

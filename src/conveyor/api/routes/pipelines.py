@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 
 from conveyor.api.auth import Admin, Viewer, service_of
-from conveyor.api.schemas import ApplyPipeline
+from conveyor.api.schemas import ApplyPipeline, Id
 from conveyor.errors import BadInput
 
 router = APIRouter(prefix="/api/v1/pipelines", tags=["pipelines"])
@@ -49,7 +49,7 @@ def pipeline_versions(request: Request, name: str, _: Viewer) -> list[dict[str, 
 
 
 @router.get("/{name}/versions/{number}")
-def pipeline_version(request: Request, name: str, number: int, _: Viewer) -> dict[str, Any]:
+def pipeline_version(request: Request, name: str, number: Id, _: Viewer) -> dict[str, Any]:
     return service_of(request).pipeline_definition(name, number)
 
 

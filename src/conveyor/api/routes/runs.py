@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from conveyor.api.auth import Operator, Viewer, service_of
-from conveyor.api.schemas import Comment, Reason
+from conveyor.api.schemas import MAX_ID, Comment, Id, Reason
 from conveyor.model.runs import RunStatus
 from conveyor.service.reads import public_run
 
@@ -33,7 +33,9 @@ def list_runs(
     pipeline: Annotated[str | None, Query(max_length=200)] = None,
     job: Annotated[str | None, Query(max_length=200)] = None,
     status: Status = None,
-    before: Annotated[int | None, Query(ge=1, description="cursor: the last id of the previous page")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="cursor: the last id of the previous page")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
     """Runs, newest first. When more may follow, the ``X-Next-Cursor`` header holds the ``before``
@@ -45,7 +47,7 @@ def list_runs(
 
 
 @router.get("/{run_id}")
-def get_run(request: Request, run_id: int, _: Viewer) -> dict[str, Any]:
+def get_run(request: Request, run_id: Id, _: Viewer) -> dict[str, Any]:
     """A run with the versions it read (inputs), the versions it made (outputs) and its events."""
     run = service_of(request).run(run_id)
     out = public_run(run)
@@ -70,10 +72,10 @@ def get_run(request: Request, run_id: int, _: Viewer) -> dict[str, Any]:
 @router.get("/{run_id}/logs", response_model=None)
 async def logs(
     request: Request,
-    run_id: int,
+    run_id: Id,
     _: Viewer,
     follow: bool = False,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
     """The run's log as text; with ``follow=true``, a Server-Sent Events stream: one ``log`` event
     per chunk (``id`` = chunk number, so a reconnect resumes with ``after``), then ``end``."""
@@ -87,7 +89,7 @@ async def logs(
     )
 
 
-async def _follow(request: Request, run_id: int, after: int) -> AsyncIterator[str]:
+async def _follow(request: Request, run_id: Id, after: int) -> AsyncIterator[str]:
     service = service_of(request)
     while True:
         status, chunks = await run_in_threadpool(service.log_chunks, run_id, after)
@@ -104,17 +106,17 @@ async def _follow(request: Request, run_id: int, after: int) -> AsyncIterator[st
 
 
 @router.post("/{run_id}/cancel")
-def cancel(request: Request, run_id: int, body: Reason, who: Operator) -> dict[str, Any]:
+def cancel(request: Request, run_id: Id, body: Reason, who: Operator) -> dict[str, Any]:
     return public_run(service_of(request).cancel(run_id, body.reason, by=who.name))
 
 
 @router.post("/{run_id}/approve")
-def approve(request: Request, run_id: int, who: Operator, body: Comment | None = None) -> dict[str, Any]:
+def approve(request: Request, run_id: Id, who: Operator, body: Comment | None = None) -> dict[str, Any]:
     comment = body.comment if body else ""
     return public_run(service_of(request).approve(run_id, by=who.name, comment=comment))
 
 
 @router.post("/{run_id}/reject")
-def reject(request: Request, run_id: int, who: Operator, body: Comment | None = None) -> dict[str, Any]:
+def reject(request: Request, run_id: Id, who: Operator, body: Comment | None = None) -> dict[str, Any]:
     comment = body.comment if body else ""
     return public_run(service_of(request).approve(run_id, by=who.name, comment=comment, approve=False))

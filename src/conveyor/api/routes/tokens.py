@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from conveyor.api.auth import Admin, service_of
-from conveyor.api.schemas import NewToken
+from conveyor.api.schemas import Id, NewToken
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -24,5 +24,5 @@ def create_token(request: Request, body: NewToken, _: Admin) -> dict[str, Any]:
 
 
 @router.delete("/{token_id}", status_code=204)
-def revoke(request: Request, token_id: int, _: Admin) -> None:
+def revoke(request: Request, token_id: Id, _: Admin) -> None:
     service_of(request).revoke_token(token_id)

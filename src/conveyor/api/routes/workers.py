@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from conveyor.api.auth import Viewer, WorkerAuth, service_of
-from conveyor.api.schemas import Complete, Lease, RegisterWorker
+from conveyor.api.schemas import Complete, Id, Lease, RegisterWorker
 from conveyor.errors import LimitExceeded
 from conveyor.model.work import result_from_json, spec_to_json
 from conveyor.service.reads import public_run
@@ -34,7 +34,7 @@ def register(request: Request, body: RegisterWorker, _: WorkerAuth) -> dict[str,
 
 
 @router.post("/{worker_id}/lease")
-async def lease(request: Request, worker_id: int, body: Lease, _: WorkerAuth) -> dict[str, Any]:
+async def lease(request: Request, worker_id: Id, body: Lease, _: WorkerAuth) -> dict[str, Any]:
     """Up to ``limit`` runs this worker's labels satisfy; waits up to ``wait`` seconds for work."""
     service = service_of(request)
     labels = await run_in_threadpool(service.worker_labels, worker_id)
@@ -43,14 +43,14 @@ async def lease(request: Request, worker_id: int, body: Lease, _: WorkerAuth) ->
 
 
 @router.post("/{worker_id}/heartbeat")
-def heartbeat(request: Request, worker_id: int, _: WorkerAuth) -> dict[str, Any]:
+def heartbeat(request: Request, worker_id: Id, _: WorkerAuth) -> dict[str, Any]:
     """Renews the worker's leases; answers with the runs it must cancel."""
     cancels = service_of(request).heartbeat(worker_id)
     return {"cancel": [{"run_id": run_id, "reason": reason} for run_id, reason in cancels]}
 
 
 @router.post("/{worker_id}/runs/{run_id}/log", status_code=204)
-async def append_log(request: Request, worker_id: int, run_id: int, _: WorkerAuth) -> None:
+async def append_log(request: Request, worker_id: Id, run_id: Id, _: WorkerAuth) -> None:
     data = await request.body()
     if len(data) > MAX_LOG_CHUNK:
         raise LimitExceeded(f"a log chunk is at most {MAX_LOG_CHUNK} bytes")
@@ -58,16 +58,16 @@ async def append_log(request: Request, worker_id: int, run_id: int, _: WorkerAut
 
 
 @router.post("/{worker_id}/runs/{run_id}/complete")
-def complete(request: Request, worker_id: int, run_id: int, body: Complete, _: WorkerAuth) -> dict[str, Any]:
+def complete(request: Request, worker_id: Id, run_id: Id, body: Complete, _: WorkerAuth) -> dict[str, Any]:
     """Record the run's result and, in the same transaction, lease up to ``lease`` more runs."""
     service = service_of(request)
     labels = service.worker_labels(worker_id) if body.lease else None
     row, specs = service.complete_and_lease(
-        worker_id, run_id, result_from_json(body.result), body.lease, body.pipeline, labels
+        worker_id, run_id, result_from_json(body.result.model_dump()), body.lease, body.pipeline, labels
     )
     return {"run": public_run(row), "runs": [spec_to_json(s) for s in specs]}
 
 
 @router.delete("/{worker_id}", status_code=204)
-def stop(request: Request, worker_id: int, _: WorkerAuth) -> None:
+def stop(request: Request, worker_id: Id, _: WorkerAuth) -> None:
     service_of(request).stop_worker(worker_id)
