@@ -133,3 +133,52 @@ def test_bad_input_gets_one_clear_line_and_loses_nothing(cli: Cli, write: Callab
     versions = cli("resource", "versions", "cfg", "--json").json()
     assert [v["number"] for v in versions] == [1]
     assert cli("run", str(line)).code == 0
+
+
+SHIPPABLE = """
+resources:
+  - name: cfg
+    type: params
+    versionTemplate:
+      params:
+        GREETING: hello
+  - name: notes
+    type: state
+jobs:
+  - name: say
+    type: runSh
+    steps:
+      - IN: cfg
+      - TASK:
+          script:
+            - echo "$GREETING from shippable"
+  - name: after
+    type: runSh
+    steps:
+      - IN: say
+      - TASK:
+          script:
+            - echo after
+  - name: deploy
+    type: deploy
+    steps:
+      - IN: after
+"""
+
+
+def test_shippable_yml_validates_imports_and_runs(cli: Cli, tmp_path: Path) -> None:
+    f = tmp_path / "shippable.yml"
+    f.write_text(SHIPPABLE)
+    v = cli("validate", str(f))
+    assert v.code == 0 and f"{f}: valid" in v.out
+    assert "deploy" in v.out  # the job type conveyor cannot run is named, with its line
+    native = cli("import", "shippable", str(f))
+    assert native.code == 0 and "name: say" in native.out
+    graph = cli("import", "shippable", "--graph", str(f))
+    assert "say" in graph.out and "after" in graph.out
+    r = cli("run", str(f), "--json")
+    runs = {x["job"]: x["status"] for x in r.json()["runs"]}
+    assert runs["say"] == "succeeded" and runs["after"] == "succeeded"
+    assert runs["deploy"] == "failed" and r.code == 1  # an unrunnable type fails clearly, the rest runs
+    say = next(x for x in r.json()["runs"] if x["job"] == "say")
+    assert "hello from shippable" in cli("logs", str(say["id"])).out

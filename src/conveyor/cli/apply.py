@@ -6,24 +6,18 @@ import argparse
 from pathlib import Path
 
 from conveyor.cli.common import open_service, print_json, remote
-from conveyor.errors import BadInput
 
 
 def apply(args: argparse.Namespace) -> int:
-    from conveyor import definitions
+    from conveyor.cli.loading import load_pipeline
 
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"cannot read {args.file}: {exc.strerror or exc}")
-    pipeline = definitions.load_text(raw, str(path), default_name=path.stem)  # errors stay local
-    source = raw.decode("utf-8")
+    loaded = load_pipeline(args.file)  # bad files are refused here, before any request
+    pipeline = loaded.pipeline
     client = remote(args)
     if client is not None:
-        result = client.apply(source, path.name, pipeline.name)
+        result = client.apply(loaded.native, Path(args.file).name, pipeline.name)
     else:
-        applied = open_service().apply(pipeline, source, str(path))
+        applied = open_service().apply(pipeline, loaded.source, args.file)
         result = {
             "pipeline": applied.name,
             "version": applied.version,

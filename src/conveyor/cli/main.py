@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(handler=_lazy("definition", "validate"))
 
+    p = sub.add_parser("import", help="translate another system's file into conveyor's format")
+    isub = p.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    q = isub.add_parser("shippable", help="a shippable.yml (or its split files): print the native pipeline")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--graph", action="store_true", help="print the graph (resources -> jobs) instead")
+    q.set_defaults(handler=_lazy("definition", "import_shippable"))
+
     p = sub.add_parser("schema", help="print the JSON Schema of the pipeline format")
     p.set_defaults(handler=_lazy("definition", "schema"))
 

@@ -7,7 +7,6 @@ import os
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from conveyor.cli.common import STATUS_STYLE, open_service, print_json
@@ -68,24 +67,19 @@ class Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conveyor import definitions
+    from conveyor.cli.loading import load_pipeline
     from conveyor.worker.local import local_pool, run_pipeline
     from conveyor.worker.orphans import kill_steps_of, remove_dirs_of, remove_stale_workdirs
 
     if args.concurrency < 1:
         raise BadInput("--concurrency must be at least 1")
-    path = Path(args.file)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"cannot read {args.file}: {exc.strerror or exc}")
-    pipeline = definitions.load_text(raw, str(path), default_name=path.stem)
-    source = raw.decode("utf-8")
+    loaded = load_pipeline(args.file)
+    pipeline, source = loaded.pipeline, loaded.source
 
     settings = load_settings()
     service = open_service(settings)
     started = time.time()
-    applied = service.apply(pipeline, source, str(path))
+    applied = service.apply(pipeline, source, args.file)
     lost = set(service.recover())
     kill_steps_of(settings.work_dir, lost)
     remove_dirs_of(settings.scratch_dir, lost)
