@@ -236,3 +236,28 @@ def test_cli_against_the_server_follows_logs_cancels_and_approves(tmp_path: Path
         assert "src v2" in put.stdout
         events = api.get("/api/v1/events", params={"kind": "version.created"}).json()
         assert [e["data"]["number"] for e in events] == [1, 2]
+
+
+def test_two_replicas_on_postgres_run_each_of_200_runs_exactly_once(tmp_path: Path, db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        import pytest
+
+        pytest.skip("several server replicas share one database only on PostgreSQL")
+    ledger = tmp_path / "ledger"
+    leaves = "\n".join(
+        f"  - {{name: leaf{i}, inputs: [{{job: root}}], steps: ['echo $CONVEYOR_RUN_ID >> {ledger}']}}"
+        for i in range(199)
+    )
+    with cluster(tmp_path, db_url) as c:
+        _, url_a = c.server(workers=0)
+        _, url_b = c.server(workers=0)
+        for url in (url_a, url_a, url_b):
+            c.worker(url, concurrency=2)
+        api_a, api_b = c.api(url_a), c.api(url_b)
+        _apply(api_a, f"jobs:\n  - {{name: root, steps: ['echo $CONVEYOR_RUN_ID >> {ledger}']}}\n{leaves}\n")
+        runs = wait_for(lambda: _settled(api_b, 200), 120, "200 runs to finish", every=0.5)
+        assert len(runs) == 200 and {r["status"] for r in runs} == {"succeeded"}
+        lines = ledger.read_text().split()
+        assert len(lines) == 200 and len(set(lines)) == 200  # every run executed, none twice
+        workers = {r["worker_id"] for r in runs}
+        assert len(workers) == 3  # all three workers, on both replicas, took part

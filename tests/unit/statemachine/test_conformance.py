@@ -19,7 +19,7 @@ from conveyor.statemachine import Execution, Failed, Finished, RunTask, load, va
 
 from ._driver import T0, Fail, Ok, drive, later, machine, one
 
-CLEVER = Path("/work/shared/reference/clever")
+CLEVER = Path(__file__).resolve().parents[2] / "fixtures" / "statemachine" / "clever"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "statemachine"
 KITCHEN_SINK: dict[str, Any] = json.loads((FIXTURES / "kitchensink.json").read_text())
 AWS_CHOICE: dict[str, Any] = json.loads((FIXTURES / "aws-choice-example.json").read_text())

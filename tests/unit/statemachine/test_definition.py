@@ -13,7 +13,7 @@ from conveyor.statemachine import convert_legacy, load, validate, with_start_at
 
 from ._driver import machine, one
 
-CLEVER = Path("/work/shared/reference/clever")
+CLEVER = Path(__file__).resolve().parents[2] / "fixtures" / "statemachine" / "clever"
 
 
 def problems(document: Any) -> list[str]:

@@ -13,8 +13,8 @@ import pytest
 from conveyor.errors import ConveyorError
 from conveyor.tinkerbell import Hardware, Workflow, create_workflow, parse_hardware
 
-#: Real files: the shared reference directory, plus the ones SOURCES.md lists but that directory lacks.
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "tinkerbell"
+#: Real files: a copy of ../shared/reference/tinkerbell, plus the ones SOURCES.md lists but it lacks.
+REFERENCE = Path(__file__).resolve().parents[2] / "fixtures" / "tinkerbell-reference"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "tinkerbell"
 #: (A fixture is only a stand-in: once the shared directory has a file of the same name, that one is used.)
 REAL_FILES = sorted(
