@@ -39,7 +39,8 @@ counter = 0
 request = function()
   counter = counter + 1
   local body = '{"properties": {"n": "' .. counter .. '-' .. math.random(1, 1000000000) .. '"}}'
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+  local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer TOKEN"}
+  return wrk.format("POST", nil, headers, body)
 end
 """
 
@@ -148,7 +149,7 @@ def bench_backend(backend: str, seconds: int, connections: int) -> dict[str, obj
         if shutil.which("wrk"):
             get = wrk(f"{url}/api/v1/runs/{run_id}", admin, seconds, connections)
             lua = home / "post.lua"
-            lua.write_text(POST_LUA)
+            lua.write_text(POST_LUA.replace("TOKEN", admin))  # wrk.format's headers replace -H ones
             post = wrk(
                 f"{url}/api/v1/pipelines/bench/resources/hook/versions", admin, seconds, connections, lua
             )
