@@ -45,6 +45,11 @@ def duration(start: float | None, end: float | None) -> str:
     return f"{int(seconds // 60)}m{seconds % 60:02.0f}s"
 
 
+def run_label(job: str, number: int, attempt: int) -> str:
+    """``build #3``, or ``build #3.2`` for its second attempt."""
+    return f"{job} #{number}" + (f".{attempt}" if attempt > 1 else "")
+
+
 def parse_pairs(pairs: list[str]) -> dict[str, str]:
     """``key=value`` arguments; the value keeps any further ``=``."""
     from conveyor.errors import BadInput

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
 
 from conveyor.cli.common import ago, open_service, parse_pairs, print_json, remote
+from conveyor.service.reads import public_version
 
 
 def put(args: argparse.Namespace) -> int:
@@ -24,7 +23,8 @@ def put(args: argparse.Namespace) -> int:
 
 def versions(args: argparse.Namespace) -> int:
     rows = [
-        _decoded(r) for r in (remote(args) or open_service()).versions(args.name, args.pipeline, args.limit)
+        public_version(r)
+        for r in (remote(args) or open_service()).versions(args.name, args.pipeline, args.limit)
     ]
     if args.json:
         print_json(rows)
@@ -50,11 +50,3 @@ def versions(args: argparse.Namespace) -> int:
         )
     Console(highlight=False).print(table)
     return 0
-
-
-def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    for key in ("properties", "files"):
-        if isinstance(out.get(key), str):
-            out[key] = json.loads(out[key])
-    return out

@@ -9,14 +9,10 @@ import threading
 import time
 from typing import Any
 
-from conveyor.cli.common import STATUS_STYLE, open_service, print_json
+from conveyor.cli.common import STATUS_STYLE, open_service, print_json, run_label
 from conveyor.errors import BadInput
 from conveyor.model.work import RunSpec
 from conveyor.settings import load as load_settings
-
-
-def _label(job: str, number: int, attempt: int) -> str:
-    return f"{job} #{number}" + (f".{attempt}" if attempt > 1 else "")
 
 
 class Progress:
@@ -29,7 +25,7 @@ class Progress:
 
     def __call__(self, kind: str, spec: RunSpec, row: dict[str, Any] | None) -> None:
         with self.lock:
-            label = _label(spec.job, spec.number, spec.attempt)
+            label = run_label(spec.job, spec.number, spec.attempt)
             if kind == "started":
                 self.rows[spec.run_id] = {
                     "label": label,
@@ -172,7 +168,7 @@ def _summary(
             took = (r["finished_at"] or 0) - (r["started_at"] or 0)
             table.add_row(
                 str(r["id"]),
-                _label(r["job_name"], r["number"], r["attempt"]),
+                run_label(r["job_name"], r["number"], r["attempt"]),
                 f"[{style}]{r['status']}[/]",
                 f"{took:.2f}s",
                 r["message"],
@@ -185,7 +181,7 @@ def _summary(
         verdict = "[green]ok[/]" if ok else "[red]failed[/]"
         console.print(f"{verdict}: {parts} in {elapsed:.2f}s")
     for r in waiting:
-        label = _label(r["job_name"], r["number"], r["attempt"])
+        label = run_label(r["job_name"], r["number"], r["attempt"])
         if r["status"] == "waiting_approval":
             console.print(f"[magenta]{label} waits for approval[/]: conveyor approve {r['id']}")
         else:

@@ -7,11 +7,12 @@ import json
 import sys
 from typing import Any
 
-from conveyor.cli.common import STATUS_STYLE, ago, duration, open_service, print_json, remote, user
+from conveyor.cli.common import STATUS_STYLE, ago, duration, open_service, print_json, remote, run_label, user
+from conveyor.service.reads import public_run
 
 
 def _label(r: dict[str, Any]) -> str:
-    return f"{r['job_name']} #{r['number']}" + (f".{r['attempt']}" if r["attempt"] > 1 else "")
+    return run_label(r["job_name"], r["number"], r["attempt"])
 
 
 def runs(args: argparse.Namespace) -> int:
@@ -20,7 +21,7 @@ def runs(args: argparse.Namespace) -> int:
         return _show(api.run(args.run_id), args.json)
     rows = api.runs(args.pipeline, args.job, limit=args.limit)
     if args.json:
-        print_json([_decoded(r) for r in rows])
+        print_json([public_run(r) for r in rows])
         return 0
     from rich.console import Console
     from rich.table import Table
@@ -32,7 +33,7 @@ def runs(args: argparse.Namespace) -> int:
         table.add_column(col, overflow="fold")
     for r in rows:
         style = STATUS_STYLE.get(r["status"], "")
-        causes = _decoded(r)["causes"]
+        causes = public_run(r)["causes"]
         table.add_row(
             str(r["id"]),
             _label(r),
@@ -61,16 +62,8 @@ def _cause(c: dict[str, Any]) -> str:
     return str(kind)
 
 
-def _decoded(r: dict[str, Any]) -> dict[str, Any]:
-    out = dict(r)
-    for key in ("causes", "properties", "steps", "state_files"):
-        if isinstance(out.get(key), str):
-            out[key] = json.loads(out[key])
-    return out
-
-
 def _show(run: dict[str, Any], as_json: bool) -> int:
-    data = _decoded(run)
+    data = public_run(run)
     data["inputs"] = [
         {
             "name": i["name"],

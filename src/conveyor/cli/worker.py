@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conveyor.cli.common import parse_pairs
+from conveyor.cli.common import parse_pairs, run_label
 from conveyor.errors import BadInput, Interrupted
 
 
@@ -49,9 +49,7 @@ def worker(args: argparse.Namespace) -> int:
     )
 
     def listener(kind: str, spec: Any, row: dict[str, Any] | None) -> None:
-        label = f"{spec.pipeline}/{spec.job} #{spec.number}" + (
-            f".{spec.attempt}" if spec.attempt > 1 else ""
-        )
+        label = f"{spec.pipeline}/" + run_label(spec.job, spec.number, spec.attempt)
         status = "started" if kind == "started" else (row["status"] if row else "taken over")
         print(f"{time.strftime('%H:%M:%S')} {label} {status}", flush=True)
 

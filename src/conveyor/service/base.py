@@ -54,7 +54,8 @@ def _steps(steps: tuple[Step, ...]) -> list[StepSpec]:
     return [StepSpec(label=s.label, run=s.run, env=dict(s.env)) for s in steps]
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (on this host)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

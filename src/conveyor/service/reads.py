@@ -213,12 +213,22 @@ class ReadOps(ServiceBase):
 
 
 _JSON_FIELDS = ("causes", "properties", "steps", "state_files")
+_VERSION_JSON_FIELDS = ("properties", "files")
 
 
 def public_run(row: Row) -> dict[str, Any]:
     """A run row with its JSON columns decoded."""
     out = dict(row)
     for key in _JSON_FIELDS:
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out
+
+
+def public_version(row: Row) -> dict[str, Any]:
+    """A resource version row with its JSON columns decoded."""
+    out = dict(row)
+    for key in _VERSION_JSON_FIELDS:
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
     return out

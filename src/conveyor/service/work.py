@@ -13,7 +13,7 @@ from conveyor.model.pipeline import Job, Pipeline, canonical_json
 from conveyor.model.resources import blob_digest
 from conveyor.model.runs import RETRYABLE, RunStatus
 from conveyor.model.work import InputMaterial, OutputSpec, RunResult, RunSpec
-from conveyor.service.base import Ctx, _pid_alive, _steps
+from conveyor.service.base import Ctx, _steps, pid_alive
 from conveyor.service.pipelines import PipelineOps
 from conveyor.store.base import Row, Tx
 
@@ -368,7 +368,7 @@ class WorkerOps(PipelineOps):
         with self._transaction() as tx:
             for row in tx.running_runs():
                 expired = row["lease_expires_at"] is not None and row["lease_expires_at"] < now
-                dead = row["hostname"] == host and row["pid"] != os.getpid() and not _pid_alive(row["pid"])
+                dead = row["hostname"] == host and row["pid"] != os.getpid() and not pid_alive(row["pid"])
                 if not (expired or dead):
                     continue
                 run = tx.run(row["id"])

@@ -12,6 +12,8 @@ import shutil
 import signal
 from pathlib import Path
 
+from conveyor.service.base import pid_alive
+
 
 def _environ(pid: int) -> dict[bytes, bytes]:
     try:
@@ -63,15 +65,5 @@ def remove_stale_workdirs(work_root: Path) -> None:
     for d in work_root.iterdir():
         kind, _, rest = d.name.partition("-")
         pid = rest.split("-")[0]
-        if kind in ("w", "trash") and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if kind in ("w", "trash") and pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

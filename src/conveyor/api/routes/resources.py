@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
 
 from conveyor.api.auth import Operator, Viewer, service_of
 from conveyor.api.schemas import PutVersion
+from conveyor.service.reads import public_version
 
 router = APIRouter(prefix="/api/v1/pipelines/{pipeline}/resources", tags=["resources"])
-
-
-def _version(row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    for key in ("properties", "files"):
-        if isinstance(out.get(key), str):
-            out[key] = json.loads(out[key])
-    return out
 
 
 @router.get("")
@@ -32,7 +24,7 @@ def get_resource(request: Request, pipeline: str, resource: str, _: Viewer) -> d
     rows = [r for r in service.resources(pipeline) if r["name"] == resource]
     latest = service.versions(resource, pipeline, limit=1)
     base = rows[0] if rows else {"name": resource}
-    return {**base, "latest": _version(latest[0]) if latest else None}
+    return {**base, "latest": public_version(latest[0]) if latest else None}
 
 
 @router.get("/{resource}/versions")
@@ -43,7 +35,7 @@ def list_versions(
     _: Viewer,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
-    return [_version(v) for v in service_of(request).versions(resource, pipeline, limit)]
+    return [public_version(v) for v in service_of(request).versions(resource, pipeline, limit)]
 
 
 @router.post("/{resource}/versions", status_code=status.HTTP_201_CREATED)
