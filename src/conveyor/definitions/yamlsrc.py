@@ -380,6 +380,9 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     if "\t" in indent or at_tab or "tab" in problem:
         tab_col = indent.index("\t") + 1 if "\t" in indent else col
         return Problem(file, line, tab_col, "tab character in indentation; YAML indents with spaces")
+    if "maximum nesting depth" in problem:
+        # libyaml (PyYAML >= 6.0.4) scans ahead and stops at its own limit before our event count does
+        return Problem(file, line, col, f"nesting is deeper than {MAX_DEPTH} levels")
     message = f"invalid YAML: {problem}"
     hint = _HINTS.get(problem)
     if hint:
