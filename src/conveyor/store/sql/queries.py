@@ -23,12 +23,25 @@ def _parse(text: str) -> dict[str, str]:
     return out
 
 
+def _files(dialect: str | None) -> list[Path]:
+    """``queries.sql`` and every area's ``queries_<area>.sql``; or, for a dialect, their
+    ``.<dialect>.sql`` overrides."""
+    suffix = f".{dialect}.sql" if dialect else ".sql"
+    core = _HERE / f"queries{suffix}"
+    areas = sorted(p for p in _HERE.glob(f"queries_*{suffix}") if dialect or p.name.count(".") == 1)
+    return ([core] if core.exists() else []) + areas
+
+
 @cache
 def queries(dialect: str) -> dict[str, str]:
-    merged = _parse((_HERE / "queries.sql").read_text())
-    own = _HERE / f"queries.{dialect}.sql"
-    if own.exists():
-        merged.update(_parse(own.read_text()))
+    merged: dict[str, str] = {}
+    for path in _files(None):
+        for name, sql in _parse(path.read_text()).items():
+            if name in merged:
+                raise ValueError(f"query {name!r} is defined twice ({path.name})")
+            merged[name] = sql
+    for path in _files(dialect):
+        merged.update(_parse(path.read_text()))
     if dialect == "postgres":
         merged = {k: _PARAM.sub(r"%(\1)s", v.replace("%", "%%")) for k, v in merged.items()}
     return merged

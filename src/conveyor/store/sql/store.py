@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Generator, Iterable, Iterator
@@ -13,32 +12,16 @@ from conveyor.errors import NotFound, SchemaTooNew
 from conveyor.store.base import Row
 from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
+from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+class SqlTx(TxBase):
+    """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
-
-class SqlTx:
-    """Domain-level operations inside one transaction. Rows come back as plain dicts."""
-
-    def __init__(self, conn: SqliteConnection | PostgresConnection, q: dict[str, str]) -> None:
-        self._conn = conn
-        self._q = q
-
-    # -- plumbing -------------------------------------------------------------------------------
-    def _all(self, name: str, /, **params: Any) -> list[Row]:
-        return self._conn.execute(self._q[name], params)
-
-    def _one(self, name: str, /, **params: Any) -> Row | None:
-        rows = self._conn.execute(self._q[name], params)
-        return rows[0] if rows else None
-
-    def _val(self, name: str, /, **params: Any) -> Any:
-        rows = self._conn.execute(self._q[name], params)
-        return next(iter(rows[0].values())) if rows else None
+    The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as
+    ``TxBase`` mixins in their own modules, with their queries in ``queries_<area>.sql``."""
 
     # -- pipelines ------------------------------------------------------------------------------
     def pipeline_by_name(self, name: str, lock: bool = False) -> Row | None:

@@ -1,0 +1,38 @@
+"""What every group of store operations shares: the connection, named queries, row helpers.
+
+``SqlTx`` (the pipeline core) and each area's operations (``tx_<area>.py``) derive from ``TxBase``, so a new
+area adds a module and a ``queries_<area>.sql`` file instead of growing one class.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from conveyor.store.base import Row
+from conveyor.store.sql.connection import PostgresConnection, SqliteConnection
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class TxBase:
+    def __init__(self, conn: SqliteConnection | PostgresConnection, q: dict[str, str]) -> None:
+        self._conn = conn
+        self._q = q
+
+    @property
+    def dialect(self) -> str:
+        return self._conn.dialect
+
+    def _all(self, name: str, /, **params: Any) -> list[Row]:
+        return self._conn.execute(self._q[name], params)
+
+    def _one(self, name: str, /, **params: Any) -> Row | None:
+        rows = self._conn.execute(self._q[name], params)
+        return rows[0] if rows else None
+
+    def _val(self, name: str, /, **params: Any) -> Any:
+        rows = self._conn.execute(self._q[name], params)
+        return next(iter(rows[0].values())) if rows else None
