@@ -219,12 +219,13 @@ class WorkerClient(Client):
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
         wait: float = 0.0,
+        workflow: str | None = None,
     ) -> list[RunSpec]:
         body = self._retrying(
             lambda: self.json(
                 "POST",
                 f"/api/v1/workers/{worker_id}/lease",
-                json={"limit": limit, "wait": wait, "pipeline": pipeline},
+                json={"limit": limit, "wait": wait, "pipeline": pipeline, "workflow": workflow},
                 timeout=wait + 30.0,
             ),
             "lease",
@@ -239,25 +240,34 @@ class WorkerClient(Client):
         lease: int = 0,
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
+        kind: str = "run",
+        workflow: str | None = None,
     ) -> tuple[dict[str, Any], list[RunSpec]]:
-        payload = {"result": result_to_json(result), "lease": lease, "pipeline": pipeline}
-        body = self._retrying(
-            lambda: self.json("POST", f"/api/v1/workers/{worker_id}/runs/{run_id}/complete", json=payload),
-            "complete",
-        )
-        return body["run"], [spec_from_json(s) for s in body["runs"]]
+        payload = {
+            "result": result_to_json(result),
+            "lease": lease,
+            "pipeline": pipeline,
+            "workflow": workflow,
+        }
+        path = f"/api/v1/workers/{worker_id}/{kind}s/{run_id}/complete"
+        body = self._retrying(lambda: self.json("POST", path, json=payload), "complete")
+        return body[kind], [spec_from_json(s) for s in body["runs"]]
 
-    def heartbeat(self, worker_id: int) -> list[tuple[int, str]]:
+    def heartbeat(self, worker_id: int) -> list[tuple[tuple[str, int], str]]:
         body = self._retrying(
             lambda: self.json("POST", f"/api/v1/workers/{worker_id}/heartbeat"), "heartbeat"
         )
-        return [(int(c["run_id"]), str(c["reason"])) for c in body["cancel"]]
+        out = []
+        for c in body["cancel"]:
+            kind = str(c.get("kind", "run"))
+            out.append(((kind, int(c["task_id"] if kind == "task" else c["run_id"])), str(c["reason"])))
+        return out
 
-    def append_log(self, worker_id: int | None, run_id: int, data: bytes) -> None:
+    def append_log(self, worker_id: int | None, run_id: int, data: bytes, kind: str = "run") -> None:
         self._retrying(
             lambda: self.request(
                 "POST",
-                f"/api/v1/workers/{worker_id}/runs/{run_id}/log",
+                f"/api/v1/workers/{worker_id}/{kind}s/{run_id}/log",
                 content=data,
                 headers={"Content-Type": "application/octet-stream"},
             ),

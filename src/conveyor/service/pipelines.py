@@ -175,7 +175,8 @@ class PipelineOps(ServiceBase):
         pending = tx.pending_run_of_job(ctx.pipeline_id, job_id)
         if pending is not None:
             causes = json.loads(pending["causes"])
-            if len(causes) < 20 and cause not in causes:
+            # a workflow's cause is kept whatever the count: the run's end is reported to each waiting task
+            if (len(causes) < 20 or cause.get("kind") == "workflow") and cause not in causes:
                 tx.set_causes(pending["id"], [*causes, cause])
             if pending["status"] == RunStatus.WAITING_APPROVAL:
                 # new upstream work: wait for it to settle, then ask again for the newer inputs
