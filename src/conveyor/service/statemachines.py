@@ -318,6 +318,17 @@ class StateMachineOps(ServiceBase):
         page = [{**r, "definition": definitions[r["definition_id"]], "tasks": []} for r in rows]
         return page, (rows[-1]["uid"] if more and rows else None)
 
+    def workflow_activity(self, uid: str) -> tuple[str, dict[str, int], float | None]:
+        """A workflow's status, its tasks by status, and its next timer: what a local runner waits on."""
+        with self.store.read() as tx:
+            row = tx.sm_workflow(uid)
+            if row is None:
+                raise NotFound(f"workflow {uid} not found")
+            counts: dict[str, int] = {}
+            for task in tx.tasks_of_workflow(row["id"]):
+                counts[task["status"]] = counts.get(task["status"], 0) + 1
+            return str(row["status"]), counts, tx.sm_next_timer(row["id"])
+
     # -- workflows: what people do ----------------------------------------------------------------
     def cancel_workflow(self, uid: str, reason: str) -> Row:
         """Stop the workflow now: running tasks are killed (their process groups), queued ones dropped."""
@@ -331,7 +342,7 @@ class StateMachineOps(ServiceBase):
             tx.sm_set_cancel(row["id"], reason, now)
             ex = sm.Execution.from_dict(json.loads(row["execution"]))
             ex.cancel(reason)
-            self._advance(tx, {**row, "resolved_by_user": 1}, ex, now)
+            self._advance(tx, {**row, "resolved_by_user": 1, "cancel_reason": reason}, ex, now)
             found = tx.sm_workflow(uid)
         assert found is not None
         return found
@@ -452,7 +463,8 @@ class StateMachineOps(ServiceBase):
                 elif isinstance(effect, sm.CancelTimer):
                     tx.sm_delete_timer(row["id"], effect.token)
                 elif isinstance(effect, sm.CancelTask):
-                    self._cancel_task(tx, row["id"], effect.token, "its state no longer waits for it", now)
+                    why = row.get("cancel_reason") or "its state no longer waits for it"
+                    self._cancel_task(tx, row["id"], effect.token, why, now)
                 elif isinstance(effect, sm.Finished | sm.Failed | sm.Cancelled):
                     tx.sm_delete_timers(row["id"])
             if not again:

@@ -143,7 +143,7 @@ class WorkerOps(TaskOps):
         now: float,
         ctx: Ctx | None = None,
     ) -> list[RunSpec]:
-        specs = [] if workflow else self._lease(tx, worker_id, limit, pipeline, now, ctx, labels=labels)
+        specs = self._lease(tx, worker_id, limit, pipeline, now, ctx, labels=labels)
         if len(specs) < limit and pipeline is None:
             accepted = None if labels is None else accepted_requirements(labels)
             specs += self._lease_tasks(tx, worker_id, limit - len(specs), accepted, workflow, now)
