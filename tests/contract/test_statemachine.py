@@ -74,12 +74,22 @@ def test_definition_versions_post_put_and_conflict(world: World) -> None:
         world.service.update_definition("d", {**body, "name": "other"})
     with pytest.raises(BadInput, match="cannot be reached from StartAt"):
         world.service.new_definition(
-            {"name": "x", "stateMachine": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}, "B": {"Type": "Succeed"}}}}
+            {
+                "name": "x",
+                "stateMachine": {
+                    "StartAt": "A",
+                    "States": {"A": {"Type": "Succeed"}, "B": {"Type": "Succeed"}},
+                },
+            }
         )
 
 
 def test_tasks_read_input_on_stdin_and_print_their_result(world: World) -> None:
-    world.service.put_state_resource("", "double", 'exec:python3 -c "import json,sys; d=json.load(sys.stdin); print(json.dumps({\'n\': d[\'n\'] * 2}))"')
+    world.service.put_state_resource(
+        "",
+        "double",
+        "exec:python3 -c \"import json,sys; d=json.load(sys.stdin); print(json.dumps({'n': d['n'] * 2}))\"",
+    )
     world.define(
         "calc",
         {
@@ -145,7 +155,13 @@ def test_wait_map_parallel(world: World) -> None:
                 "ResultPath": "$.squares",
                 "ItemProcessor": {
                     "StartAt": "Sq",
-                    "States": {"Sq": {"Type": "Task", "Resource": "exec:python3 -c 'import sys; n=int(sys.stdin.read()); print(n*n)'", "End": True}},
+                    "States": {
+                        "Sq": {
+                            "Type": "Task",
+                            "Resource": "exec:python3 -c 'import sys; n=int(sys.stdin.read()); print(n*n)'",
+                            "End": True,
+                        }
+                    },
                 },
                 "Next": "Both",
             },
@@ -153,7 +169,10 @@ def test_wait_map_parallel(world: World) -> None:
                 "Type": "Parallel",
                 "Branches": [
                     {"StartAt": "L", "States": {"L": {"Type": "Pass", "Result": "l", "End": True}}},
-                    {"StartAt": "R", "States": {"R": {"Type": "Task", "Resource": "exec:echo '\"r\"'", "End": True}}},
+                    {
+                        "StartAt": "R",
+                        "States": {"R": {"Type": "Task", "Resource": "exec:echo '\"r\"'", "End": True}},
+                    },
                 ],
                 "ResultPath": "$.both",
                 "End": True,
