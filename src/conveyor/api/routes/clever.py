@@ -222,3 +222,15 @@ def put_state_resource(request: Request, namespace: str, name: str, body: Json, 
 def delete_state_resource(request: Request, namespace: str, name: str, _: Admin) -> Response:
     service_of(request).delete_state_resource(namespace, name)
     return Response(status_code=200)
+
+
+@router.get("/state-resources/{name}")
+def get_state_resource_without_namespace(request: Request, name: str, _: Viewer) -> dict[str, Any]:
+    """A state resource of the empty namespace (keyed by its name alone, as Clever's store keyed it)."""
+    return state_resource_json(service_of(request).state_resource("", name))
+
+
+@router.delete("/state-resources/{name}", response_class=Response)
+def delete_state_resource_without_namespace(request: Request, name: str, _: Admin) -> Response:
+    service_of(request).delete_state_resource("", name)
+    return Response(status_code=200)
