@@ -8,6 +8,7 @@ cancel with a reason); the others run Task states on remote workers chosen by la
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,13 @@ def _workflow(api: httpx.Client, uid: str) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     return body
+
+
+def _states(api: httpx.Client, uid: str) -> list[dict[str, Any]]:
+    r = api.get(f"/workflows/{uid}", params={"fetchHistory": "true"})
+    assert r.status_code == 200, r.text
+    states: list[dict[str, Any]] = r.json()["states"]
+    return states
 
 
 def test_the_seed_readme_walk_through(tmp_path: Path, db_url: str) -> None:
@@ -174,3 +182,50 @@ def test_tasks_spread_over_labelled_workers_and_the_api_shapes(tmp_path: Path, d
         assert summary.headers["X-Next-Page-Path"].startswith("/workflows?")
         nxt = api.get(summary.headers["X-Next-Page-Path"])
         assert [w["id"] for w in nxt.json()] == [uid]
+
+
+def test_killing_the_server_and_a_worker_mid_workflow_loses_nothing(tmp_path: Path, db_url: str) -> None:
+    """kill -9 the server during a Wait (its deadline holds across the restart), then kill -9 the worker
+    in the middle of a task (it is leased again by another worker): the workflow still succeeds once."""
+    marker = tmp_path / "started"
+    with cluster(tmp_path, db_url, lease_seconds=2.0) as c:
+        server, url = c.server(workers=0)
+        doomed = c.worker(url, name="doomed")
+        api = c.api(url)
+        machine = {
+            "StartAt": "First",
+            "States": {
+                "First": {"Type": "Task", "Resource": "exec:echo 1", "ResultPath": "$.first", "Next": "Nap"},
+                "Nap": {"Type": "Wait", "Seconds": 3, "Next": "Slow"},
+                "Slow": {
+                    "Type": "Task",
+                    "Resource": f"exec:echo $CONVEYOR_STATE_ATTEMPT >> {marker}; sleep 2; echo 2",
+                    "ResultPath": "$.slow",
+                    "End": True,
+                },
+            },
+        }
+        assert (
+            api.post("/workflow-definitions", json={"name": "k", "stateMachine": machine}).status_code == 201
+        )
+        uid = api.post("/workflows", json={"workflowDefinition": {"name": "k"}, "input": "{}"}).json()["id"]
+        wait_for(lambda: "Nap" in [s["state"] for s in _states(api, uid)], 30, "the workflow to nap")
+        server.kill()
+        _, url2 = c.server(workers=0)
+        api2 = c.api(url2)
+        doomed.stop()
+        doomed = c.worker(url2, name="doomed-2")
+        wait_for(lambda: marker.exists(), 30, "the slow task to start")
+        doomed.kill()
+        c.worker(url2, name="survivor")
+        wf = wait_for(
+            lambda: (w := _workflow(api2, uid))["status"] in ("succeeded", "failed") and w, 60, "the end"
+        )
+        assert wf["status"] == "succeeded", wf
+        assert json.loads(wf["output"]) == {"first": 1, "slow": 2}
+        nap = next(s for s in _states(api2, uid) if s["state"] == "Nap")
+        napped = datetime.fromisoformat(nap["stoppedAt"]) - datetime.fromisoformat(nap["startedAt"])
+        assert 3 <= napped.total_seconds() < 10  # the deadline held across the restart, and was kept
+        slow = next(j for j in wf["jobs"] if j["state"] == "Slow")
+        assert slow["container"] == "survivor"
+        assert marker.read_text().split() == ["1", "1"]  # the same attempt, leased again after the kill

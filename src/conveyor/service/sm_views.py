@@ -83,6 +83,14 @@ def job_json(job: dict[str, Any], namespace: str, queue: str) -> dict[str, Any]:
     return out
 
 
+def _with_task(job: dict[str, Any], task: Row | None) -> dict[str, Any]:
+    """A job as its task shows it: a task's start reaches the execution with its next batch of reports,
+    but a reader should see it running (on which worker) at once."""
+    if task is None or job.get("status") not in ("created", "queued"):
+        return job
+    return {**job, "status": "running", "worker": task.get("worker"), "started_at": stamp(task["started_at"])}
+
+
 def workflow_json(row: Row, summary_only: bool = False, history: bool = False) -> dict[str, Any]:
     """A Workflow (or, with ``summary_only``, a WorkflowSummary whose definition is cut to name and
     version). Failed workflows also carry ``error`` and ``cause``: what ended them. ``jobs`` holds the
@@ -90,7 +98,11 @@ def workflow_json(row: Row, summary_only: bool = False, history: bool = False) -
     entered (Pass, Wait, Parallel, Map and Fail too): the path the workflow took."""
     execution = json.loads(row["execution"])
     definition = row.get("definition")
-    every = [job_json(j, row["namespace"], row["queue"]) for j in execution.get("jobs", [])]
+    running = {t["token"]: t for t in row.get("tasks", ()) if t["status"] == "running"}
+    every = [
+        job_json(_with_task(j, running.get(j.get("token") or "")), row["namespace"], row["queue"])
+        for j in execution.get("jobs", [])
+    ]
     jobs = [j for j in every if j["type"] in JOB_STATE_TYPES]
     last_job = None
     if row["status"] == "failed" and jobs:

@@ -91,11 +91,8 @@ class TaskOps(StateMachineOps, PipelineOps):
                 return []
             workflow_id = row["id"]
         specs = []
-        worker = tx.worker(worker_id)
-        name = worker["name"] if worker is not None else f"worker {worker_id}"
         for task in tx.queued_tasks(limit, accepted, workflow_id):
             tx.start_task(task["id"], worker_id, now, now + self.settings.lease_seconds)
-            self._task_started(tx, task, name, now)
             specs.append(self._task_spec(tx, task))
         return specs
 
@@ -154,7 +151,7 @@ class TaskOps(StateMachineOps, PipelineOps):
                 record.update(outcome=outcome[0], error=outcome[1] if outcome[0] == "failed" else None)
             tx.finish_task(task_id, result.status, record, now)
             if outcome is not None:
-                self._report_task(tx, task, outcome, now)
+                self._task_done(tx, task, outcome, now)
         after = tx.task(task_id)
         assert after is not None
         return public_task(after)
@@ -209,7 +206,7 @@ class TaskOps(StateMachineOps, PipelineOps):
             else:
                 outcome = ("failed", names.TASK_FAILED, f"its worker was lost {MAX_TASK_ATTEMPTS} times")
             tx.finish_task(task["id"], "errored", {"status": "errored", "outcome": "failed"}, now)
-            self._report_task(tx, task, outcome, now)
+            self._task_done(tx, task, outcome, now)
             lost.append(task["id"])
         return lost
 
@@ -247,7 +244,7 @@ class TaskOps(StateMachineOps, PipelineOps):
             else:
                 outcome = ("failed", names.TASK_FAILED, f"run {run['id']} of job {run['job_name']} {status}")
             ctx.tx.finish_task(task["id"], str(status), {"status": str(status), "run_id": run["id"]}, ctx.now)
-            self._report_task(ctx.tx, task, outcome, ctx.now)
+            self._task_done(ctx.tx, task, outcome, ctx.now)
 
     def _will_retry(self, ctx: Ctx, run: Row) -> bool:
         job = self._graph(ctx.tx, ctx.pipeline_id, run["pipeline_version"]).pipeline.job(run["job_name"])

@@ -92,7 +92,7 @@ class WorkerOps(TaskOps):
         """One pass of the server's scheduler loop: recover runs whose worker is gone, fire workflows'
         due timers, and move on pending runs whose retry backoff has passed. Returns the runs recovered."""
         lost = self.recover()
-        while self.fire_timers() >= 100:
+        while self.advance_workflows() >= 100:
             pass
         now = self._now()
         with self._transaction() as tx:

@@ -59,7 +59,7 @@ def run_workflow(service: Service, pool: Pool, workflow: str) -> str:
 
 
 def _workflow_idle(service: Service, workflow: str) -> float | bool:
-    service.fire_timers()
+    service.advance_workflows()
     status, tasks, next_timer = service.workflow_activity(workflow)
     if status not in ("queued", "running"):
         return True

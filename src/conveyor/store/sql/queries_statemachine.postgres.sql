@@ -16,3 +16,6 @@ FOR UPDATE SKIP LOCKED;
 -- name: tasks_queued_on
 SELECT * FROM tasks WHERE status = 'queued' AND runs_on = ANY(:accepted)
 ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
+
+-- name: sm_dirty_workflows
+SELECT id FROM sm_workflows WHERE dirty = 1 ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;

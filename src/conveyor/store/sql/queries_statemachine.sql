@@ -38,8 +38,28 @@ SELECT * FROM sm_workflows WHERE id = :id;
 -- name: sm_save_workflow
 UPDATE sm_workflows SET status = :status, status_reason = :status_reason, output = :output, error = :error,
        cause = :cause, execution = :execution, last_updated = :now, stopped_at = :stopped_at,
-       resolved_by_user = :resolved_by_user
-WHERE id = :id;
+       resolved_by_user = :resolved_by_user, revision = revision + 1, dirty = 0, advanced_at = :now
+WHERE id = :id
+RETURNING revision;
+
+-- name: sm_set_dirty
+UPDATE sm_workflows SET dirty = 1 WHERE id = :id;
+
+-- name: sm_dirty_workflows
+SELECT id FROM sm_workflows WHERE dirty = 1 ORDER BY id LIMIT :limit;
+
+-- name: sm_has_queued_tasks
+SELECT 1 AS found FROM tasks WHERE workflow_id = :workflow_id AND status = 'queued' LIMIT 1;
+
+-- name: tasks_untold
+SELECT t.*, w.name AS worker_name FROM tasks t LEFT JOIN workers w ON w.id = t.worker_id
+WHERE t.workflow_id = :workflow_id AND t.told <> 'done' AND t.status <> 'queued' ORDER BY t.id;
+
+-- name: task_told
+UPDATE tasks SET told = :told WHERE id = :id;
+
+-- name: task_set_outcome
+UPDATE tasks SET outcome = :outcome WHERE id = :id;
 
 -- name: sm_set_cancel
 UPDATE sm_workflows SET cancel_reason = :reason, status_reason = :reason, resolved_by_user = 1,
@@ -153,8 +173,10 @@ WHERE worker_id = :worker_id AND status = 'running' AND cancel_reason IS NOT NUL
 UPDATE tasks SET lease_expires_at = :lease WHERE worker_id = :worker_id AND status = 'running';
 
 -- name: tasks_of_workflow
-SELECT id, token, label, status, attempt, worker_id, created_at, started_at, finished_at FROM tasks
-WHERE workflow_id = :workflow_id ORDER BY id;
+SELECT t.id, t.token, t.label, t.status, t.attempt, t.worker_id, w.name AS worker, t.created_at, t.started_at,
+       t.finished_at
+FROM tasks t LEFT JOIN workers w ON w.id = t.worker_id
+WHERE t.workflow_id = :workflow_id ORDER BY t.id;
 
 -- name: task_log_append
 INSERT INTO task_logs (task_id, seq, data, created_at)

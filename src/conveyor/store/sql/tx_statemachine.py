@@ -63,7 +63,7 @@ class StateMachineTx(TxBase):
         tags: dict[str, str],
         retry_for: str,
         start_at: str | None,
-        execution: dict[str, Any],
+        execution: str,
         now: float,
     ) -> int:
         return int(
@@ -79,7 +79,7 @@ class StateMachineTx(TxBase):
                 tags=_dumps(tags),
                 retry_for=retry_for,
                 start_at=start_at,
-                execution=_dumps(execution),
+                execution=execution,
                 now=now,
             )
         )
@@ -91,20 +91,32 @@ class StateMachineTx(TxBase):
         """The workflow, locked until the transaction ends (PostgreSQL; SQLite's write lock is global)."""
         return self._one("sm_workflow_for_update", id=workflow_id)
 
-    def sm_save_workflow(self, workflow_id: int, now: float, **fields: Any) -> None:
-        self._all(
-            "sm_save_workflow",
-            id=workflow_id,
-            now=now,
-            status=fields["status"],
-            status_reason=fields["status_reason"],
-            output=fields["output"],
-            error=fields["error"],
-            cause=fields["cause"],
-            execution=_dumps(fields["execution"]),
-            stopped_at=fields["stopped_at"],
-            resolved_by_user=int(fields["resolved_by_user"]),
+    def sm_save_workflow(self, workflow_id: int, now: float, **fields: Any) -> int:
+        """Save the execution and what it says; returns the row's new revision."""
+        return int(
+            self._val(
+                "sm_save_workflow",
+                id=workflow_id,
+                now=now,
+                status=fields["status"],
+                status_reason=fields["status_reason"],
+                output=fields["output"],
+                error=fields["error"],
+                cause=fields["cause"],
+                execution=fields["execution"],
+                stopped_at=fields["stopped_at"],
+                resolved_by_user=int(fields["resolved_by_user"]),
+            )
         )
+
+    def sm_set_dirty(self, workflow_id: int) -> None:
+        self._all("sm_set_dirty", id=workflow_id)
+
+    def sm_dirty_workflows(self, limit: int = 100) -> list[int]:
+        return [r["id"] for r in self._all("sm_dirty_workflows", limit=limit)]
+
+    def sm_has_queued_tasks(self, workflow_id: int) -> bool:
+        return self._one("sm_has_queued_tasks", workflow_id=workflow_id) is not None
 
     def sm_set_cancel(self, workflow_id: int, reason: str, now: float) -> None:
         self._all("sm_set_cancel", id=workflow_id, reason=reason, now=now)
@@ -251,6 +263,16 @@ class StateMachineTx(TxBase):
 
     def extend_task_leases(self, worker_id: int, lease: float) -> None:
         self._all("task_extend_leases", worker_id=worker_id, lease=lease)
+
+    def untold_tasks(self, workflow_id: int) -> list[Row]:
+        """Tasks whose start or end the workflow's execution has not been told yet."""
+        return self._all("tasks_untold", workflow_id=workflow_id)
+
+    def set_task_told(self, task_id: int, told: str) -> None:
+        self._all("task_told", id=task_id, told=told)
+
+    def set_task_outcome(self, task_id: int, outcome: list[Any]) -> None:
+        self._all("task_set_outcome", id=task_id, outcome=_dumps(outcome))
 
     def tasks_of_workflow(self, workflow_id: int) -> list[Row]:
         return self._all("tasks_of_workflow", workflow_id=workflow_id)

@@ -33,12 +33,16 @@ CREATE TABLE sm_workflows (
     cause TEXT,
     start_at TEXT,
     execution TEXT NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 0,
+    dirty INTEGER NOT NULL DEFAULT 0,
+    advanced_at {real} NOT NULL DEFAULT 0,
     created_at {real} NOT NULL,
     last_updated {real} NOT NULL,
     stopped_at {real}
 );
 CREATE INDEX sm_workflows_by_definition ON sm_workflows (definition_name, created_at, id);
 CREATE INDEX sm_workflows_active ON sm_workflows (id) WHERE status IN ('queued', 'running');
+CREATE INDEX sm_workflows_dirty ON sm_workflows (id) WHERE dirty = 1;
 
 CREATE TABLE sm_timers (
     workflow_id BIGINT NOT NULL REFERENCES sm_workflows (id),
@@ -72,6 +76,9 @@ CREATE TABLE tasks (
     lease_expires_at {real},
     cancel_reason TEXT,
     result TEXT,
+    -- what the execution has been told: '' nothing yet, 'started', 'done' (reports go in batches)
+    told TEXT NOT NULL DEFAULT '',
+    outcome TEXT,
     created_at {real} NOT NULL,
     started_at {real},
     finished_at {real},
@@ -80,6 +87,8 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_queued ON tasks (runs_on, id) WHERE status = 'queued';
 CREATE INDEX tasks_running ON tasks (id) WHERE status = 'running';
 CREATE INDEX tasks_workflow ON tasks (workflow_id, id);
+CREATE INDEX tasks_untold ON tasks (workflow_id, id) WHERE told <> 'done' AND status <> 'queued';
+CREATE INDEX tasks_queued_of ON tasks (workflow_id) WHERE status = 'queued';
 
 CREATE TABLE task_logs (
     task_id BIGINT NOT NULL REFERENCES tasks (id),
