@@ -8,6 +8,7 @@ cancel with a reason); the others run Task states on remote workers chosen by la
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,15 @@ def _workflow(api: httpx.Client, uid: str) -> dict[str, Any]:
     return body
 
 
+#: the cancelled task's command: a duration no other test sleeps, so its process can be looked for
+SLEEP = "59.4321"
+
+
+def _sleeping() -> bool:
+    found = subprocess.run(["pgrep", "-f", f"sleep {SLEEP}"], capture_output=True)
+    return found.returncode == 0
+
+
 def _states(api: httpx.Client, uid: str) -> list[dict[str, Any]]:
     r = api.get(f"/workflows/{uid}", params={"fetchHistory": "true"})
     assert r.status_code == 200, r.text
@@ -39,7 +49,7 @@ def test_the_seed_readme_walk_through(tmp_path: Path, db_url: str) -> None:
         api.headers["Content-Type"] = "application/x-www-form-urlencoded"  # what curl -d sends
         assert api.get("/_health").status_code == 200
         # "jobarn:0" names a state resource; one task sleeps so that the cancel step finds it running
-        for name, uri in (("jobarn:0", "exec:cat"), ("job-definition:0", "exec:sleep 60")):
+        for name, uri in (("jobarn:0", "exec:cat"), ("job-definition:0", f"exec:sleep {SLEEP}")):
             r = api.post("/state-resources", json={"name": name, "namespace": "", "uri": uri})
             assert r.status_code == 201, r.text
 
@@ -74,6 +84,7 @@ def test_the_seed_readme_walk_through(tmp_path: Path, db_url: str) -> None:
             return wf if states.get("end-state") == "running" else None
 
         wf = wait_for(at_end_state, 30, "the workflow to reach its end state")
+        wait_for(_sleeping, 10, "the end state's process to run")
         assert wf["status"] == "running"
         assert [j["state"] for j in wf["jobs"]] == ["start-state", "second-state", "end-state"]
         first = wf["jobs"][0]
@@ -91,6 +102,7 @@ def test_the_seed_readme_walk_through(tmp_path: Path, db_url: str) -> None:
         assert wf["status"] == "cancelled" and wf["statusReason"] == "try out cancelling a workflow"
         assert wf["resolvedByUser"] is True
         assert wf["jobs"][-1]["status"] == "aborted_by_user"
+        wait_for(lambda: not _sleeping(), 10, "the cancelled task's process to be killed")
 
         # and what that system answered with a 500, conveyor answers with a 4xx and a message
         r = api.request("DELETE", f"/workflows/{uid}", json={"reason": "again"})

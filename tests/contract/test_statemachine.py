@@ -253,3 +253,65 @@ def test_job_resource_runs_a_pipeline_job_with_the_input(world: World) -> None:
     row = world.start_and_run("j", {"env": "prod"})
     assert row["status"] == "succeeded", row
     assert json.loads(row["output"]) == {"seen": '{"env":"prod"}'}
+
+
+def test_empty_input_latest_version_tags_and_a_big_history(world: World) -> None:
+    world.define("t", {"A": {"Type": "Pass", "End": True}})
+    world.service.update_definition(
+        "t", {"name": "t", "stateMachine": {"StartAt": "B", "States": {"B": {"Type": "Succeed"}}}}
+    )
+    for text in ("", "{}"):
+        row = world.service.start_workflow("t", -1, text, tags={"k": "v"})
+        assert json.loads(row["input"]) == {} and row["status"] == "succeeded"
+        assert world.service.workflow(row["uid"])["definition"]["version"] == 1
+    assert world.service.start_workflow("t", None, "{}")["definition_id"] != row["definition_id"]  # v0
+    with pytest.raises(BadInput, match="must be a string"):
+        world.service.start_workflow("t", 0, "{}", tags={"k": 1})
+    with pytest.raises(BadInput, match="not a valid JSON object"):
+        world.service.start_workflow("t", 0, "[1, 2]")
+    with pytest.raises(BadInput, match="must be a string"):
+        world.service.new_definition(
+            {
+                "name": "u",
+                "defaultTags": {"x": 2},
+                "stateMachine": {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}},
+            }
+        )
+    # Clever's store had to hold a workflow of 4,000 jobs; this one has 4,002 states entered
+    world.define(
+        "big",
+        {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.xs",
+                "Iterator": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        },
+    )
+    big = world.service.start_workflow("big", 0, json.dumps({"xs": list(range(4000))}))
+    assert big["status"] == "succeeded" and len(json.loads(big["output"])) == 4000
+    assert len(jobs(world.service.workflow(big["uid"]))) == 4001
+
+
+def test_a_lost_task_is_leased_again_or_times_out_its_heartbeat(db_url: str, tmp_path: Path) -> None:
+    clock = [1_000_000.0]
+    store = open_store(db_url)
+    service = Service(store, Settings(home=tmp_path / "h", lease_seconds=5), clock=lambda: clock[0])
+    try:
+        task = {"Type": "Task", "Resource": "exec:sleep 1", "End": True}
+        for name, state in (("plain", task), ("beating", {**task, "HeartbeatSeconds": 3})):
+            service.new_definition({"name": name, "stateMachine": {"StartAt": "T", "States": {"T": state}}})
+        plain = service.start_workflow("plain", 0, "{}")
+        beating = service.start_workflow("beating", 0, "{}")
+        gone = service.register_worker("gone", pid=2**22 + 12345, hostname="elsewhere")
+        assert len(service.lease(gone, 2)) == 2
+        clock[0] += 10  # the lease lapses: the worker is gone
+        service.tick()
+        assert service.workflow(beating["uid"])["status"] == "failed"
+        assert service.workflow(beating["uid"])["error"] == "States.HeartbeatTimeout"
+        again = service.lease(service.register_worker("new"), 2)
+        assert [(s.kind, s.attempt) for s in again] == [("task", 2)]
+        assert service.workflow(plain["uid"])["status"] == "running"
+    finally:
+        store.close()
