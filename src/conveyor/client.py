@@ -123,6 +123,21 @@ class Client:
         )
         return result
 
+    def _resource_path(self, resource: str, pipeline: str | None) -> str:
+        return f"/api/v1/pipelines/{_q(self._pipeline(pipeline))}/resources/{_q(resource)}"
+
+    def bump(self, resource: str, part: str | None = None, pipeline: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = self.json(
+            "POST", f"{self._resource_path(resource, pipeline)}/bump", json={"part": part}
+        )
+        return found
+
+    def check_resource(self, resource: str, pipeline: str | None = None) -> int:
+        return int(self.json("POST", f"{self._resource_path(resource, pipeline)}/check")["versions_made"])
+
+    def webhook_token(self, resource: str, pipeline: str | None = None) -> str:
+        return str(self.json("POST", f"{self._resource_path(resource, pipeline)}/webhook-token")["token"])
+
     def trigger_job(self, job: str, pipeline: str | None = None) -> dict[str, Any]:
         p = self._pipeline(pipeline)
         result: dict[str, Any] = self.json("POST", f"/api/v1/pipelines/{_q(p)}/jobs/{_q(job)}/trigger")

@@ -33,6 +33,12 @@ class PutVersion(_Strict):
     replace: bool = Field(default=False, description="hold only these keys instead of merging")
 
 
+class Bump(_Strict):
+    part: Annotated[str, Field(pattern="^(major|minor|patch|alpha|beta|rc|final)$")] | None = Field(
+        default=None, description="for a version resource: which part to bump (default: patch)"
+    )
+
+
 class Reason(_Strict):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 

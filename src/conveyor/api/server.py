@@ -65,9 +65,10 @@ class Runtime:
             wait = 0.5
             try:
                 self.service.tick()
-                due = self.service.next_timer()  # a workflow's Wait or retry may come sooner
-                if due is not None:
-                    wait = min(0.5, max(0.01, due - time.time()))
+                # a workflow's Wait or retry, or a resource's check, may be due sooner
+                for due in (self.service.next_timer(), self.service.next_check()):
+                    if due is not None:
+                        wait = min(wait, max(0.01, due - time.time()))
             except Exception:  # keep scheduling through a passing database error
                 log.exception("scheduler tick failed")
 

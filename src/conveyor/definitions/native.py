@@ -81,14 +81,28 @@ class _Builder:
             return None
         rtype = _str(node, "type") or ""
         self.resource_types.setdefault(name, rtype)
-        properties = []
-        entry = node.entries.get("properties")
+        properties = self.text_map(node, "properties", index, self.where.properties)
+        source = self.text_map(node, "source", index, self.where.source)
+        return Resource(
+            name=name,
+            type=rtype,
+            properties=tuple(sorted(properties)),
+            source=tuple(sorted(source)),
+            location=self.loc(node),
+        )
+
+    def text_map(
+        self, node: Map, key: str, index: int, where: dict[tuple[int, str], Location]
+    ) -> list[tuple[str, str]]:
+        """A mapping of scalars as (key, text) pairs, each key's location noted in ``where``."""
+        pairs = []
+        entry = node.entries.get(key)
         if entry is not None and isinstance(entry[1], Map):
-            for key, (key_node, value) in entry[1].entries.items():
+            for name, (key_node, value) in entry[1].entries.items():
                 if isinstance(value, Scalar):
-                    properties.append((key, text_value(value)))
-                    self.where.properties[(index, key)] = self.loc(key_node)
-        return Resource(name=name, type=rtype, properties=tuple(sorted(properties)), location=self.loc(node))
+                    pairs.append((name, text_value(value)))
+                    where[(index, name)] = self.loc(key_node)
+        return pairs
 
     def job(self, index: int, node: Node) -> Job | None:
         if not isinstance(node, Map):

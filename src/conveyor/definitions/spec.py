@@ -204,6 +204,13 @@ RESOURCE = Record(
             "Declared properties, kept as written (text). A 'params' resource's keys are exported to "
             "steps as environment variables, so they must be variable names.",
         ),
+        Field(
+            "source",
+            SCALAR_MAP,
+            "How the resource makes versions by itself. 'time': schedule (a cron expression, UTC) or "
+            "every (a duration). 'git': repo (a path or URL), branch (default: the remote's HEAD) and "
+            "check_every (a duration, default 1m).",
+        ),
         Field("description", STR, "What the resource is for."),
     ),
 )

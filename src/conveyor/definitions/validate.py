@@ -29,13 +29,15 @@ _CYCLE_SHOWN = 12
 class Where:
     """Locations the model has no room for; keys are positions in ``Pipeline.jobs``/``resources``."""
 
-    __slots__ = ("outputs", "properties")
+    __slots__ = ("outputs", "properties", "source")
 
     def __init__(self) -> None:
         #: (job index, output index) -> where the output is named
         self.outputs: dict[tuple[int, int], Location] = {}
         #: (resource index, property key) -> where the key is written
         self.properties: dict[tuple[int, str], Location] = {}
+        #: (resource index, source key) -> where the key is written
+        self.source: dict[tuple[int, str], Location] = {}
 
 
 def check_graph(pipeline: Pipeline, where: Where | None = None) -> list[Problem]:
@@ -59,6 +61,7 @@ class _Graph:
     def check(self) -> list[Problem]:
         self._names()
         self._params_keys()
+        self._sources()
         for index, job in enumerate(self.p.jobs):
             self._inputs(job)
             self._outputs(index, job)
@@ -89,6 +92,15 @@ class _Graph:
                         f"{line}); inputs are materialised by name, so names must be unique",
                     )
                 )
+
+    def _sources(self) -> None:
+        """What a resource's ``source`` says must make sense for its type (a cron line that parses...)."""
+        from conveyor.engine.checks import source_problems
+
+        for index, r in enumerate(self.p.resources):
+            for key, message in source_problems(r.type, dict(r.source)):
+                loc = self.where.source.get((index, key), r.location) if key else r.location
+                self.problems.append(_problem(loc, f"resource {r.name!r}: {message}"))
 
     def _params_keys(self) -> None:
         """A params resource's properties become environment variables of the steps that read it."""

@@ -72,6 +72,9 @@ class Resource:
     type: str
     #: Declared properties: applying a pipeline whose declared properties changed makes a new version.
     properties: tuple[tuple[str, str], ...] = ()
+    #: How the resource finds new versions by itself (``time``: ``schedule``/``every``; ``git``:
+    #: ``repo``/``branch``/``check_every``), as written.
+    source: tuple[tuple[str, str], ...] = ()
     location: Location = field(default=Location(), compare=False)
 
     @property
@@ -190,6 +193,8 @@ def resource_to_dict(r: Resource) -> dict[str, Any]:
     d: dict[str, Any] = {"name": r.name, "type": r.type}
     if r.properties:
         d["properties"] = dict(r.properties)
+    if r.source:
+        d["source"] = dict(r.source)
     return d
 
 
@@ -211,7 +216,12 @@ def _steps_from(raw: list[dict[str, Any]] | None) -> tuple[Step, ...]:
 
 def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
     resources = tuple(
-        Resource(name=r["name"], type=r["type"], properties=tuple(sorted(r.get("properties", {}).items())))
+        Resource(
+            name=r["name"],
+            type=r["type"],
+            properties=tuple(sorted(r.get("properties", {}).items())),
+            source=tuple(sorted(r.get("source", {}).items())),
+        )
         for r in d.get("resources", ())
     )
     jobs = []

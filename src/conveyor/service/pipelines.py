@@ -123,6 +123,9 @@ class PipelineOps(ServiceBase):
                 ctx.resource_rows[rrow["name"]] = {"id": rrow["id"], "type": rrow["type"], "active": 0}
                 tx.update_resource(rrow["id"], rrow["type"], rrow["declared_digest"], False)
             self._meta[(pid, number)] = (ctx.job_ids, ctx.resource_rows)
+            from conveyor.service.checks import sync_checks
+
+            sync_checks(ctx, pipeline)
             for name, declared in to_version:
                 self._new_version(ctx, name, declared, {}, "pipeline", f"pipeline version {number}")
 

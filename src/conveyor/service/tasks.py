@@ -16,7 +16,7 @@ from conveyor.errors import BadInput, Conflict, NotFound
 from conveyor.model.runs import RunStatus
 from conveyor.model.work import RunResult, RunSpec, StepSpec
 from conveyor.service.base import Ctx, pid_alive
-from conveyor.service.pipelines import PipelineOps
+from conveyor.service.checks import CheckOps
 from conveyor.service.statemachines import MAX_TASK_OUTPUT, TASK_KIND, StateMachineOps
 from conveyor.statemachine import errors as names
 from conveyor.store.base import Row, Tx
@@ -73,7 +73,7 @@ def _cause(result: RunResult) -> str:
     return (f"{result.message}\n{text}" if text else result.message)[-_CAUSE_BYTES:]
 
 
-class TaskOps(StateMachineOps, PipelineOps):
+class TaskOps(StateMachineOps, CheckOps):
     # -- leasing ----------------------------------------------------------------------------------
     def _lease_tasks(
         self,

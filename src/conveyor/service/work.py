@@ -94,6 +94,7 @@ class WorkerOps(TaskOps):
         lost = self.recover()
         while self.advance_workflows() >= 100:
             pass
+        self.check_resources()
         now = self._now()
         with self._transaction() as tx:
             for pipeline_id in tx.pipelines_with_pending():
@@ -346,6 +347,8 @@ class WorkerOps(TaskOps):
                 rrow = ctx.resource_rows.get(name)
                 if rrow is None:
                     continue
+                if rrow["type"] == "version":
+                    props = self._version_output(ctx.tx, ctx.tx.latest_version(rrow["id"]), props)
                 self._new_version(
                     ctx,
                     name,

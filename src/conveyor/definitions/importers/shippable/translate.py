@@ -99,10 +99,10 @@ def translate(
     where = Where()
     model_resources: list[Resource] = []
     for index, (info, properties, locations) in enumerate(by_resource.values()):
-        model_resources.append(Resource(info.name, info.native_type, properties, info.location))
+        model_resources.append(Resource(info.name, info.native_type, properties, location=info.location))
         for key, loc in locations.items():
             where.properties[(index, key)] = loc
-    model_resources.extend(Resource(e.name, "generic", (), e.location) for e in externals.values())
+    model_resources.extend(Resource(e.name, "generic", (), location=e.location) for e in externals.values())
     model_jobs = [
         _job(index, job, all_resources, triggered_by.get(job.name, []), where)
         for index, job in enumerate(resolved.values())
