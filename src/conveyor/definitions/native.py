@@ -112,11 +112,15 @@ class _Builder:
             return None
         inputs = tuple(i for i in (self.input(n) for n in _items(node, "inputs")) if i is not None)
         outputs: list[str] = []
+        overwrite: list[str] = []
         for item in _items(node, "outputs"):
             target = item if isinstance(item, Scalar) else _scalar(item, "resource")
             if target is not None and target.tag == STR:
                 self.where.outputs[(index, len(outputs))] = self.loc(item)
                 outputs.append(target.value)
+                flag = _scalar(item, "overwrite") if isinstance(item, Map) else None
+                if flag is not None and bool_value(flag):
+                    overwrite.append(target.value)
         approval = _str(node, "approval")
         return Job(
             name=name,
@@ -132,6 +136,8 @@ class _Builder:
             approval="manual" if approval == "manual" else None,
             env=_pairs(node, "env"),
             runs_on=_pairs(node, "runs_on"),
+            runtime=_str(node, "runtime") or "",
+            overwrite=tuple(overwrite),
             location=self.loc(node),
         )
 

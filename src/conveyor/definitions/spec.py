@@ -180,7 +180,15 @@ OUTPUT = Record(
     "output",
     "output",
     "A resource this job may write new versions of. A bare string is short for {resource: NAME}.",
-    (Field("resource", STR, "The name of the resource.", required=True),),
+    (
+        Field("resource", STR, "The name of the resource.", required=True),
+        Field(
+            "overwrite",
+            BOOL,
+            "With the shippable runtime: the new version starts empty instead of from the latest's "
+            "properties (Shippable's overwrite: true).",
+        ),
+    ),
     shorthand="resource",
 )
 
@@ -248,6 +256,13 @@ JOB = Record(
         Field("approval", STR, "'manual': each run waits for a person to approve it.", enum=("manual",)),
         Field("env", ENV_MAP, "Environment variables for every step (raw text values)."),
         Field("runs_on", SCALAR_MAP, "Worker labels a worker must have to run this job."),
+        Field(
+            "runtime",
+            STR,
+            "'shippable': steps get Shippable's job runtime ($JOB_STATE, $JOB_PREVIOUS_STATE, the IN/OUT "
+            "layout and variables, shipctl on the PATH); outputs merge over their latest version.",
+            enum=("shippable",),
+        ),
     ),
 )
 

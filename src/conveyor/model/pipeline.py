@@ -98,6 +98,11 @@ class Job:
     approval: Literal["manual"] | None = None
     env: tuple[tuple[str, str], ...] = ()
     runs_on: tuple[tuple[str, str], ...] = ()
+    #: "shippable": steps see Shippable's job runtime ($JOB_STATE, IN/OUT layout, shipctl); "" native
+    runtime: str = ""
+    #: outputs whose new version starts empty instead of from the latest's properties (Shippable's
+    #: ``overwrite: true``; with the Shippable runtime, other outputs merge over the latest)
+    overwrite: tuple[str, ...] = ()
     location: Location = field(default=Location(), compare=False)
 
     @property
@@ -169,7 +174,9 @@ def job_to_dict(j: Job) -> dict[str, Any]:
         d["inputs"] = ins
     d["steps"] = [_step_to_dict(s) for s in j.steps]
     if j.outputs:
-        d["outputs"] = [{"resource": o} for o in j.outputs]
+        d["outputs"] = [
+            {"resource": o, **({"overwrite": True} if o in j.overwrite else {})} for o in j.outputs
+        ]
     if j.timeout is not None:
         d["timeout"] = j.timeout
     if j.retries:
@@ -186,6 +193,8 @@ def job_to_dict(j: Job) -> dict[str, Any]:
         d["env"] = dict(j.env)
     if j.runs_on:
         d["runs_on"] = dict(j.runs_on)
+    if j.runtime:
+        d["runtime"] = j.runtime
     return d
 
 
@@ -252,6 +261,8 @@ def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
                 approval=j.get("approval"),
                 env=tuple(sorted(j.get("env", {}).items())),
                 runs_on=tuple(sorted(j.get("runs_on", {}).items())),
+                runtime=j.get("runtime", ""),
+                overwrite=tuple(o["resource"] for o in j.get("outputs", ()) if o.get("overwrite")),
             )
         )
     return Pipeline(name=d["name"], resources=resources, jobs=tuple(jobs))

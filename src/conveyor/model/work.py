@@ -64,6 +64,8 @@ class RunSpec:
     kind: str = "run"
     #: a workflow task's input (JSON text): on the task's stdin, and in the file ``$CONVEYOR_TASK_INPUT``
     task_input: str | None = None
+    #: "shippable": the steps get Shippable's job runtime (``worker/shippable.py``)
+    runtime: str = ""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -124,6 +126,7 @@ def spec_from_json(data: dict[str, Any]) -> RunSpec:
         output_files_limit=data["output_files_limit"],
         kind=data.get("kind", "run"),
         task_input=data.get("task_input"),
+        runtime=data.get("runtime", ""),
         **steps,
     )
 

@@ -261,6 +261,8 @@ class WorkerOps(TaskOps):
                 rtype = "job"
             materials.append(InputMaterial(row["name"], row["kind"], rtype, props, version, files))
         env.update(dict(job.env))
+        if job.runtime == "shippable":
+            env.update(_shippable_env(job.name, run["causes"]))
         previous = tx.last_state_of_job(run["job_id"], run["id"])
         state_files = self._blobs(tx, json.loads(previous["state_files"])) if previous else {}
         s = self.settings
@@ -283,6 +285,7 @@ class WorkerOps(TaskOps):
             log_limit=s.log_limit,
             output_files_limit=s.output_files_limit,
             task_input=_workflow_input(run["causes"]),
+            runtime=job.runtime,
         )
 
     def complete(self, worker_id: int | None, run_id: int, result: RunResult) -> Row:
@@ -343,6 +346,8 @@ class WorkerOps(TaskOps):
             state_map = shas
         creator = f"{job_name} #{run['number']}"
         if status == RunStatus.SUCCEEDED:
+            spec = ctx.graph.pipeline.job(job_name)
+            shippable = spec is not None and spec.runtime == "shippable"
             for name, (props, files) in result.outputs.items():
                 rrow = ctx.resource_rows.get(name)
                 if rrow is None:
@@ -358,7 +363,9 @@ class WorkerOps(TaskOps):
                     creator,
                     run_id,
                     exclude_job=job_name,
-                    merge=rrow["type"] == "state",
+                    # Shippable's OUT versions start from the latest's property bag unless overwrite
+                    merge=rrow["type"] == "state"
+                    or (shippable and spec is not None and name not in spec.overwrite),
                 )
         after = tx.finish_run(
             run_id,
@@ -438,3 +445,10 @@ def _workflow_input(causes: str) -> str | None:
         return None
     inputs = [c.get("input") for c in json.loads(causes) if c.get("kind") == "workflow"]
     return json.dumps(inputs[-1], separators=(",", ":")) if inputs else None
+
+
+def _shippable_env(job: str, causes: str) -> dict[str, str]:
+    """What Shippable told a job about its run: its name and what triggered it."""
+    first: dict[str, Any] = next(iter(json.loads(causes)), {})
+    by = first.get("resource") or first.get("job") or first.get("by") or first.get("kind") or ""
+    return {"JOB_NAME": job, "JOB_TRIGGERED_BY_NAME": str(by), "JOB_TYPE": "runSh"}

@@ -121,6 +121,9 @@ class Execution:
         #: a task's stdout is its result, kept apart from the log (its stderr)
         self.stdout_path = self.dir / "stdout"
         self.task_input_path = self.dir / "task-input.json"
+        #: the state kept with the run (Shippable's runtime keeps $JOB_STATE, or the previous on failure)
+        self.kept_state = self.state
+        self.shippable_job_state: Path | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.status = "running"
         self.message = ""
@@ -173,6 +176,10 @@ class Execution:
         if s.task_input is not None:
             self.task_input_path.write_text(s.task_input)
             self.env["CONVEYOR_TASK_INPUT"] = str(self.task_input_path)
+        if s.runtime == "shippable":
+            from conveyor.worker import shippable
+
+            self.env.update(shippable.prepare(self))
 
     # -- driving --------------------------------------------------------------------------------
     def start_next(self) -> subprocess.Popen[bytes] | None:
@@ -289,9 +296,15 @@ class Execution:
     # -- collecting -----------------------------------------------------------------------------
     def result(self) -> RunResult:
         s = self.spec
+        if s.runtime == "shippable":
+            from conveyor.worker import shippable
+
+            shippable.collect(self)
         res = RunResult(status=self.status, exit_code=self.exit_code, message=self.message, steps=self.steps)
         try:
-            res.state_files = _read_tree(self.state, s.state_limit, "the job's state files ($CONVEYOR_STATE)")
+            res.state_files = _read_tree(
+                self.kept_state, s.state_limit, "the job's state files ($CONVEYOR_STATE)"
+            )
         except OutputError as exc:
             res.state_files = None
             if res.status == "succeeded":

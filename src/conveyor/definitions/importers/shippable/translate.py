@@ -230,6 +230,8 @@ def _job(
         on_success=_hook(job.on_success, "on_success"),
         on_failure=_hook(job.on_failure, "on_failure"),
         always=_hook(job.always, "always"),
+        runtime="shippable",
+        overwrite=tuple(out.name for out in job.outputs if out.kind != "job" and out.overwrite),
         location=job.location,
     )
 
