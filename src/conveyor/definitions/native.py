@@ -137,6 +137,8 @@ class _Builder:
             env=_pairs(node, "env"),
             runs_on=_pairs(node, "runs_on"),
             runtime=_str(node, "runtime") or "",
+            dependency_mode=_str(node, "dependency_mode") or "strict",
+            max_in_flight=_max_in_flight(node),
             overwrite=tuple(overwrite),
             location=self.loc(node),
         )
@@ -167,7 +169,27 @@ class _Builder:
                     )
                 )
             trigger = False
-        return Input(name=name, kind=kind, trigger=trigger, switch_off=switch_off, location=self.loc(node))
+        passed = tuple(
+            item.value
+            for item in _items(node, "passed")
+            if isinstance(item, Scalar) and item.tag == STR and kind == "resource"
+        )
+        return Input(
+            name=name,
+            kind=kind,
+            trigger=trigger,
+            switch_off=switch_off,
+            passed=passed,
+            location=self.loc(node),
+        )
+
+
+def _max_in_flight(node: Map) -> int:
+    given = _int(node, "max_in_flight")
+    if given is not None:
+        return given
+    serial = _bool(node, "serial")
+    return 0 if serial is False else 1
 
 
 def _scalar(node: Node, key: str) -> Scalar | None:

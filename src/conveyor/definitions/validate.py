@@ -146,6 +146,28 @@ class _Graph:
                 else:
                     hint = self.suggest.did_you_mean(i.name, names)
                 self.problems.append(_problem(i.location, f"input {i.name!r} names no {i.kind}{hint}"))
+            for upstream in i.passed:
+                self._passed(job, i, upstream)
+
+    def _passed(self, job: Job, i: Input, upstream: str) -> None:
+        """``passed: [J]`` on input R: J must be another job that reads R too."""
+        if upstream == job.name:
+            self.problems.append(
+                _problem(i.location, f"input {i.name!r} of job {job.name!r} cannot pass itself")
+            )
+            return
+        index = self.jobs.get(upstream)
+        if index is None:
+            hint = self.suggest.did_you_mean(upstream, self.jobs)
+            self.problems.append(_problem(i.location, f"passed: {upstream!r} names no job{hint}"))
+            return
+        if not any(u.kind == "resource" and u.name == i.name for u in self.p.jobs[index].inputs):
+            self.problems.append(
+                _problem(
+                    i.location,
+                    f"passed: job {upstream!r} does not read resource {i.name!r}, so no version passes it",
+                )
+            )
 
     def _outputs(self, index: int, job: Job) -> None:
         seen: set[str] = set()

@@ -27,6 +27,10 @@ RESOURCE_TYPES = (
 )
 
 InputKind = Literal["resource", "job"]
+#: How a job waits for its upstream (Shippable's dependencyMode, FACTS.md 2.2): ``strict`` runs once
+#: everything upstream has settled (coalescing triggers); ``chrono`` runs once per trigger, in order, never
+#: beside a directly connected job; ``immediate`` runs as soon as an input changes.
+DEPENDENCY_MODES = ("strict", "chrono", "immediate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,9 @@ class Input:
     trigger: bool = True
     #: ``switch: off`` (Shippable's word) was given: the input never starts the job.
     switch_off: bool = False
+    #: Concourse's ``passed:``: read the latest version of this resource that went through a successful
+    #: run of each of these jobs; their success (not the resource's new versions) starts the job.
+    passed: tuple[str, ...] = ()
     location: Location = field(default=Location(), compare=False)
 
 
@@ -103,6 +110,9 @@ class Job:
     #: outputs whose new version starts empty instead of from the latest's properties (Shippable's
     #: ``overwrite: true``; with the Shippable runtime, other outputs merge over the latest)
     overwrite: tuple[str, ...] = ()
+    dependency_mode: str = "strict"
+    #: runs of this job at once (1: serial, the default; 0: no limit)
+    max_in_flight: int = 1
     location: Location = field(default=Location(), compare=False)
 
     @property
@@ -170,6 +180,8 @@ def job_to_dict(j: Job) -> dict[str, Any]:
                 item["trigger"] = False
             if i.switch_off:
                 item["switch"] = "off"
+            if i.passed:
+                item["passed"] = list(i.passed)
             ins.append(item)
         d["inputs"] = ins
     d["steps"] = [_step_to_dict(s) for s in j.steps]
@@ -195,6 +207,10 @@ def job_to_dict(j: Job) -> dict[str, Any]:
         d["runs_on"] = dict(j.runs_on)
     if j.runtime:
         d["runtime"] = j.runtime
+    if j.dependency_mode != "strict":
+        d["dependency_mode"] = j.dependency_mode
+    if j.max_in_flight != 1:
+        d["max_in_flight"] = j.max_in_flight
     return d
 
 
@@ -244,6 +260,7 @@ def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
                     kind=kind,
                     trigger=i.get("trigger", True),
                     switch_off=i.get("switch") == "off",
+                    passed=tuple(i.get("passed", ())),
                 )
             )
         jobs.append(
@@ -262,6 +279,8 @@ def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
                 env=tuple(sorted(j.get("env", {}).items())),
                 runs_on=tuple(sorted(j.get("runs_on", {}).items())),
                 runtime=j.get("runtime", ""),
+                dependency_mode=j.get("dependency_mode", "strict"),
+                max_in_flight=j.get("max_in_flight", 1),
                 overwrite=tuple(o["resource"] for o in j.get("outputs", ()) if o.get("overwrite")),
             )
         )

@@ -207,7 +207,9 @@ class WorkerOps(TaskOps):
         rows = []
         for inp in job.inputs:
             version_id = upstream_id = None
-            if inp.kind == "resource":
+            if inp.kind == "resource" and inp.passed:
+                version_id = self._passed_version(ctx, inp.name, inp.passed)
+            elif inp.kind == "resource":
                 rrow = ctx.resource_rows.get(inp.name)
                 latest = ctx.tx.latest_version(rrow["id"]) if rrow else None
                 version_id = latest["id"] if latest else None

@@ -36,3 +36,11 @@ WHERE id > :after
   AND (CAST(:run_id AS BIGINT) IS NULL OR run_id = :run_id)
   AND (CAST(:kind AS TEXT) IS NULL OR kind = :kind)
 ORDER BY id LIMIT :limit;
+
+-- name: latest_version_passed
+SELECT ri.version_id AS id FROM run_inputs ri JOIN runs r ON r.id = ri.run_id
+JOIN resource_versions v ON v.id = ri.version_id
+WHERE v.resource_id = :resource_id AND ri.name = :name AND r.status = 'succeeded'
+  AND r.job_id = ANY(:jobs)
+GROUP BY ri.version_id HAVING COUNT(DISTINCT r.job_id) = :n
+ORDER BY ri.version_id DESC LIMIT 1;

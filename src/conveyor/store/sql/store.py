@@ -347,6 +347,14 @@ class SqlTx(StateMachineTx, ChecksTx, TxBase):
     def cancels_for_worker(self, worker_id: int) -> list[Row]:
         return self._all("cancels_for_worker", worker_id=worker_id)
 
+    def latest_version_passed(self, resource_id: int, input_name: str, job_ids: list[int]) -> int | None:
+        """The newest version of a resource that a succeeded run of each of ``job_ids`` read."""
+        param: Any = job_ids if self._conn.dialect == "postgres" else _dumps(job_ids)
+        value = self._val(
+            "latest_version_passed", resource_id=resource_id, name=input_name, jobs=param, n=len(job_ids)
+        )
+        return None if value is None else int(value)
+
     def queued_runs_on(self, limit: int, accepted: list[str], pipeline_id: int | None = None) -> list[Row]:
         """Queued runs whose ``runs_on`` (canonical JSON of required labels) is one of ``accepted``."""
         param: Any = accepted if self._conn.dialect == "postgres" else _dumps(accepted)

@@ -231,6 +231,11 @@ def _job(
         on_failure=_hook(job.on_failure, "on_failure"),
         always=_hook(job.always, "always"),
         runtime="shippable",
+        # Shippable's default dependencyMode is chrono; an IN's own mode applies to the whole job here
+        dependency_mode=job.dependency_mode
+        or next((i.dependency_mode for i in job.inputs if i.dependency_mode), None)
+        or "chrono",
+        max_in_flight=0 if job.trigger_mode == "parallel" else 1,
         overwrite=tuple(out.name for out in job.outputs if out.kind != "job" and out.overwrite),
         location=job.location,
     )
