@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from conveyor import errors
+from conveyor.client_tinkerbell import TinkerbellClient
 from conveyor.model.work import RunResult, RunSpec, result_to_json, spec_from_json
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ def _q(part: str) -> str:
     return quote(part, safe="")
 
 
-class Client:
+class Client(TinkerbellClient):
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = base_url.rstrip("/")

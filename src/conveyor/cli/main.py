@@ -49,6 +49,126 @@ def _json_opt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def _tink_opts(p: argparse.ArgumentParser, formats: bool = True, headers: bool = False) -> None:
+    """``--format`` (and ``--no-headers``) where tink prints a table, plus ``--server``/``--token``."""
+    if formats:
+        p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    if headers:
+        p.add_argument("--no-headers", action="store_true", help="leave the header row out")
+    _remote_opts(p)
+
+
+def _tinkerbell_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``template`` and ``hardware`` (Tinkerbell); ``workflow`` is built in ``_workflow_parser``."""
+    p = sub.add_parser("template", help="Tinkerbell templates: create, get, list, update, delete")
+    tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = tsub.add_parser("create", help="validate and store a template (its YAML `name` names it)")
+    q.add_argument("-f", "--file", help="the template file (default: stdin if piped, else ./template.yaml)")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("template", "create"))
+    q = tsub.add_parser("get", help="templates by id (default: all)")
+    q.add_argument("ids", nargs="*", metavar="ID")
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("template", "get"))
+    q = tsub.add_parser("list", help="live templates; --name filters (* wildcards)")
+    q.add_argument("-n", "--name", default=None)
+    q.add_argument("-q", "--quiet", action="store_true", help="only the ids")
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("template", "list_templates"))
+    q = tsub.add_parser("show", help="print a template's stored YAML")
+    q.add_argument("id", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("template", "show"))
+    q = tsub.add_parser("update", help="a new text (validated) and/or name for templates")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    q.add_argument("-f", "--file", "-p", "--path", dest="file", help="the new template file")
+    q.add_argument("--name", default=None)
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("template", "update"))
+    q = tsub.add_parser("delete", help="soft-delete templates (their names are free again)")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("template", "delete"))
+
+    p = sub.add_parser("hardware", help="Tinkerbell hardware: push, get, list, id, mac, ip, delete")
+    hsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = hsub.add_parser("push", help="store a hardware JSON document (it must have an id)")
+    q.add_argument("-f", "--file", help="the JSON file (default: stdin)")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("hardware", "push"))
+    for verb, helptext, handler in (
+        ("get", "hardware by id (default: all), a row per interface", "get"),
+        ("list", "all live hardware", "list_hardware"),
+    ):
+        q = hsub.add_parser(verb, help=helptext)
+        if verb == "get":
+            q.add_argument("ids", nargs="*", metavar="ID")
+        else:
+            q.add_argument("-q", "--quiet", action="store_true", help="only the ids")
+        _tink_opts(q, headers=True)
+        q.set_defaults(handler=_lazy("hardware", handler))
+    q = hsub.add_parser("id", help="print hardware records' JSON")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("hardware", "by_id"))
+    for verb, metavar, handler in (("mac", "MAC", "by_mac"), ("ip", "IP", "by_ip")):
+        q = hsub.add_parser(verb, help=f"the hardware answering to a {metavar}")
+        q.add_argument("addresses", nargs="+", metavar=metavar)
+        q.add_argument("-d", "--details", action="store_true", help="print the JSON")
+        _tink_opts(q)
+        q.set_defaults(handler=_lazy("hardware", handler))
+    q = hsub.add_parser("delete", help="soft-delete hardware records")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("hardware", "delete"))
+
+
+# ---- `conveyor workflow` ------------------------------------------------------------------------
+# One noun, several kinds of workflow. The Tinkerbell subcommands are here; state-machine workflows add
+# theirs (start, cancel, resume) beside them in this block. get/list/delete look up Tinkerbell workflows.
+def _workflow_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("workflow", help="workflows: Tinkerbell (create from a template and machines) ...")
+    wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = wsub.add_parser("create", help="render a Tinkerbell template for machines: an immutable workflow")
+    q.add_argument("-t", "--template", required=True, help="the template's id (or name)")
+    q.add_argument(
+        "-r", "--hardware", required=True, help='the machines as JSON: \'{"device_1":"08:00:27:00:00:01"}\''
+    )
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "create"))
+    q = wsub.add_parser("get", help="workflows by id (default: all)")
+    q.add_argument("ids", nargs="*", metavar="ID")
+    q.add_argument("--rendered", action="store_true", help="print the rendered template YAML instead")
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "get"))
+    q = wsub.add_parser("list", help="all live workflows")
+    q.add_argument("-q", "--quiet", action="store_true", help="only the ids")
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "list_workflows"))
+    q = wsub.add_parser("delete", help="delete workflows (no worker is handed them again)")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "delete"))
+    q = wsub.add_parser("state", help="progress, current task, action, worker and action state")
+    q.add_argument("id", metavar="ID")
+    _tink_opts(q)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "state"))
+    q = wsub.add_parser("events", help="every action report: worker, task, action, seconds, message, status")
+    q.add_argument("id", metavar="ID")
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "events"))
+    q = wsub.add_parser("data", help="the workflow's ephemeral data (default: the latest version)")
+    q.add_argument("id", metavar="ID")
+    q.add_argument("-v", "--version", type=int, default=0, help="this version (default 0: the latest)")
+    q.add_argument("-m", "--metadata", action="store_true", help="the version's metadata instead")
+    q.add_argument("-l", "--latest", action="store_true", help="print the latest version's number")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "data"))
+
+
+# ---- end of `conveyor workflow` -----------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conveyor",
@@ -170,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
     p.add_argument("--name", default=None, help="default: worker:HOST:PID")
     p.set_defaults(handler=_lazy("worker", "worker"))
+
+    _tinkerbell_parsers(sub)
+    _workflow_parser(sub)
 
     p = sub.add_parser("token", help="API tokens (in the store this command opens)")
     tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
