@@ -61,6 +61,7 @@ class Runtime:
         while not self._stop.wait(0.5):
             try:
                 self.service.tick()
+                self.service.tink_expire()  # Tinkerbell workflows past global_timeout or an action's timeout
             except Exception:  # keep scheduling through a passing database error
                 log.exception("scheduler tick failed")
 

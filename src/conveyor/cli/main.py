@@ -58,6 +58,24 @@ def _tink_opts(p: argparse.ArgumentParser, formats: bool = True, headers: bool =
     _remote_opts(p)
 
 
+def _tink_worker_opts(p: argparse.ArgumentParser) -> None:
+    """``conveyor worker`` bound to one Tinkerbell machine instead of serving runs by label."""
+    g = p.add_argument_group("Tinkerbell", "run the workflow actions of one machine (give one of these)")
+    g.add_argument("--hardware-id", default=os.environ.get("CONVEYOR_HARDWARE_ID"), help="its hardware id")
+    g.add_argument("--mac", default=None, help="... or a MAC address of its hardware record")
+    g.add_argument("--ip", default=None, help="... or an IP address of its hardware record")
+    g.add_argument(
+        "--runtime",
+        default=os.environ.get("CONVEYOR_TINK_RUNTIME", "podman"),
+        choices=("podman", "docker", "host"),
+        help="where actions run (default podman; host: the command itself, NOT isolated)",
+    )
+    g.add_argument("--retry-interval", type=float, default=1.0, help="seconds between polls when idle")
+    g.add_argument(
+        "--max-file-size", type=int, default=10 * 1024 * 1024, help="largest /workflow/data pushed (bytes)"
+    )
+
+
 def _tinkerbell_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``template`` and ``hardware`` (Tinkerbell); ``workflow`` is built in ``_workflow_parser``."""
     p = sub.add_parser("template", help="Tinkerbell templates: create, get, list, update, delete")
@@ -289,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
     p.add_argument("--name", default=None, help="default: worker:HOST:PID")
+    _tink_worker_opts(p)
     p.set_defaults(handler=_lazy("worker", "worker"))
 
     _tinkerbell_parsers(sub)
