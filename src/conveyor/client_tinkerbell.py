@@ -118,6 +118,11 @@ class TinkerbellClient:
         return int(self.json("GET", f"{BASE}/workflows/{_q(workflow_id)}/data/version")["version"])
 
     # -- the worker protocol --------------------------------------------------------------------
+    def tink_resolve_worker(self: _Http, mac: str | None = None, ip: str | None = None) -> str:
+        """The hardware id of the machine answering to ``mac`` (or ``ip``), as a worker may ask it."""
+        params = {"mac": mac} if mac else {"ip": ip or ""}
+        return str(self.json("GET", f"{BASE}/workers", params=params)["hardware_id"])
+
     def tink_work(self: _Http, worker_id: str) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.json("GET", f"{BASE}/workers/{_q(worker_id)}/work")
         return result
@@ -135,6 +140,9 @@ class TinkerbellClient:
         path = f"{BASE}/workflows/{_q(report.workflow_id)}/reports"
         result: dict[str, Any] = self.json("POST", path, json=body)
         return result
+
+    def tink_pull_data(self: _Http, workflow_id: str) -> bytes:
+        return self.request("GET", f"{BASE}/workflows/{_q(workflow_id)}/data/pull").content
 
     def tink_push_data(self: _Http, workflow_id: str, metadata: bytes, data: bytes) -> int:
         headers = {"Content-Type": "application/json", "X-Workflow-Metadata": metadata.decode("utf-8")}

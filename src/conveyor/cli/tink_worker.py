@@ -70,9 +70,7 @@ def _resolve(client: WorkerClient, mac: str | None, ip: str | None) -> str:
     delay = 0.2
     while True:
         try:
-            if mac:
-                return str(client.tink_hardware_by_mac(mac)["id"])
-            return str(client.tink_hardware_by_ip(ip or "")["id"])
+            return client.tink_resolve_worker(mac, ip)
         except Unreachable:
             time.sleep(delay)
             delay = min(delay * 2, 5.0)

@@ -390,6 +390,10 @@ class TinkerbellOps(ServiceBase):
             self._workflow(tx, workflow_id)
             return len(tx.tink_data_versions(workflow_id))
 
+    def tink_pull_data(self, workflow_id: str) -> bytes:
+        """The latest data, as a worker pulls it before an action (empty when there is none yet)."""
+        return self.tink_data(workflow_id)
+
     def tink_push_data(self, workflow_id: str, metadata: bytes, data: bytes) -> int:
         """Store a new version of the workflow's data; the oldest beyond the kept ones lose their data."""
         from conveyor.tinkerbell import ephemeral

@@ -45,7 +45,7 @@ class Backend(Protocol):
 
     def tink_report(self, report: Report) -> dict[str, Any]: ...
 
-    def tink_data(self, workflow_id: str, version: int = 0, metadata: bool = False) -> bytes: ...
+    def tink_pull_data(self, workflow_id: str) -> bytes: ...
 
     def tink_push_data(self, workflow_id: str, metadata: bytes, data: bytes) -> int: ...
 
@@ -185,7 +185,7 @@ class TinkWorker:
         return path.absolute()
 
     def _pull(self, workflow_id: str, data_dir: Path) -> None:
-        blob = self._call(lambda: self.backend.tink_data(workflow_id))
+        blob = self._call(lambda: self.backend.tink_pull_data(workflow_id))
         if blob:
             (data_dir / "data").write_bytes(blob)
             self._checksums[workflow_id] = checksum(blob)

@@ -196,6 +196,22 @@ def workflow_data_version(request: Request, workflow_id: str, _: Viewer) -> dict
 
 
 # -- the worker protocol ------------------------------------------------------------------------
+@router.get("/workers")
+def resolve_worker(
+    request: Request,
+    _: WorkerAuth,
+    mac: Annotated[str | None, Query(max_length=100)] = None,
+    ip: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict[str, str]:
+    """The hardware id a worker started with ``--mac`` or ``--ip`` serves."""
+    service = service_of(request)
+    if mac is not None:
+        return {"hardware_id": service.tink_hardware_by_mac(mac)["id"]}
+    if ip is not None:
+        return {"hardware_id": service.tink_hardware_by_ip(ip)["id"]}
+    raise BadInput("give mac or ip")
+
+
 @router.get("/workers/{worker_id}/work")
 def work(request: Request, worker_id: str, _: WorkerAuth) -> list[dict[str, Any]]:
     """What this machine's worker must run now, one entry per workflow whose turn is its own."""
@@ -230,6 +246,12 @@ def report(request: Request, workflow_id: str, body: ReportBody, _: WorkerAuth) 
         body.hook,
     )
     return service_of(request).tink_report(rep)
+
+
+@router.get("/workflows/{workflow_id}/data/pull", response_class=Response)
+def pull_data(request: Request, workflow_id: str, _: WorkerAuth) -> Response:
+    """The latest data, for a worker about to run an action (empty when there is none yet)."""
+    return Response(service_of(request).tink_pull_data(workflow_id), media_type="application/json")
 
 
 @router.put("/workflows/{workflow_id}/data")
