@@ -248,3 +248,30 @@ def test_a_note_records_an_event_without_changing_state(service: Service) -> Non
     )
     with pytest.raises(Conflict):
         service.tink_note(wf, ID_2, "not mine")
+
+
+def test_every_real_template_is_stored_and_makes_a_workflow_for_real_hardware(service: Service) -> None:
+    from tests.unit.tinkerbell._helpers import REAL_FILES
+    from tests.unit.tinkerbell.test_real_files import EXPECTED
+
+    for path in REAL_FILES:
+        if path.suffix == ".json":
+            service.tink_push_hardware(path.read_text())
+    made = 0
+    for path in REAL_FILES:
+        expected = EXPECTED.get(path.name)
+        if expected is None:
+            continue
+        if not isinstance(expected, str):
+            with pytest.raises(InvalidDefinition):
+                service.tink_create_template(path.read_text())
+            continue
+        template = service.tink_create_template(path.read_text())
+        assert template["name"] == expected
+        machine = "08:00:27:9e:f5:3a" if "playground" in path.name else MAC_1
+        # a MAC from each real hardware file, for whichever device keys the template uses
+        machines = {"device_1": machine, "device_2": "ae:fb:27:a1:c4:02"}
+        service.tink_create_workflow(template["id"], json.dumps(machines))
+        service.tink_delete_template(template["id"])  # several share a name
+        made += 1
+    assert made == 11
