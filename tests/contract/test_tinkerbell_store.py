@@ -209,6 +209,7 @@ def test_failure_schedules_on_failure_for_the_same_worker(service: Service) -> N
     hook = failed["work"]
     assert hook["hook"] == "on-failure" and hook["command"] == ["echo", "failed"]
     assert service.tink_work(ID_1) == [hook]
+    assert service.tink_workflow_state(wf)["hook"] == {"kind": "on-failure", "state": "STATE_PENDING"}
     rep = Report(wf, ID_1, "first", "write", State.RUNNING, 0, "", "on-failure")
     service.tink_report(rep)
     service.tink_report(Report(wf, ID_1, "first", "write", State.SUCCESS, 0, "", "on-failure"))

@@ -135,6 +135,8 @@ def public_context(state: WorkflowState) -> dict[str, Any]:
         "total_number_of_actions": state.total_number_of_actions,
         "state": workflow_state(state).wire,
         "progress": progress(state),
+        # the on-timeout/on-failure command an ended action owes, and how far it got
+        "hook": None if state.hook is None else {"kind": state.hook.kind, "state": state.hook.state.wire},
     }
 
 
