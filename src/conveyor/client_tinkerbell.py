@@ -123,8 +123,9 @@ class TinkerbellClient:
         params = {"mac": mac} if mac else {"ip": ip or ""}
         return str(self.json("GET", f"{BASE}/workers", params=params)["hardware_id"])
 
-    def tink_work(self: _Http, worker_id: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.json("GET", f"{BASE}/workers/{_q(worker_id)}/work")
+    def tink_work(self: _Http, worker_id: str, wait: float = 0.0) -> list[dict[str, Any]]:
+        path = f"{BASE}/workers/{_q(worker_id)}/work"
+        result: list[dict[str, Any]] = self.json("GET", path, params={"wait": wait}, timeout=wait + 30.0)
         return result
 
     def tink_report(self: _Http, report: Report) -> dict[str, Any]:

@@ -70,15 +70,26 @@ def _tink_worker_opts(p: argparse.ArgumentParser) -> None:
         choices=("podman", "docker", "host"),
         help="where actions run (default podman; host: the command itself, NOT isolated)",
     )
-    g.add_argument("--retry-interval", type=float, default=1.0, help="seconds between polls when idle")
+    g.add_argument("--retry-interval", type=float, default=1.0, help="seconds between asks for work")
     g.add_argument(
         "--max-file-size", type=int, default=10 * 1024 * 1024, help="largest /workflow/data pushed (bytes)"
     )
 
 
-def _tinkerbell_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``template`` and ``hardware`` (Tinkerbell); ``workflow`` is built in ``_workflow_parser``."""
-    p = sub.add_parser("template", help="Tinkerbell templates: create, get, list, update, delete")
+def _tinkerbell_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str | None
+) -> None:
+    """``template`` and ``hardware`` (Tinkerbell); ``workflow`` is built in ``_workflow_parser``.
+
+    Their subcommands are built only when one of them runs (``command``; None: always): they cost 6 ms,
+    which every other command would pay at start-up."""
+    template_help = "Tinkerbell templates: create, get, list, update, delete"
+    hardware_help = "Tinkerbell hardware: push, get, list, id, mac, ip, delete"
+    if command not in (None, "template", "hardware"):
+        sub.add_parser("template", help=template_help)
+        sub.add_parser("hardware", help=hardware_help)
+        return
+    p = sub.add_parser("template", help=template_help)
     tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     q = tsub.add_parser("create", help="validate and store a template (its YAML `name` names it)")
     q.add_argument("-f", "--file", help="the template file (default: stdin if piped, else ./template.yaml)")
@@ -108,7 +119,7 @@ def _tinkerbell_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     _tink_opts(q, formats=False)
     q.set_defaults(handler=_lazy("template", "delete"))
 
-    p = sub.add_parser("hardware", help="Tinkerbell hardware: push, get, list, id, mac, ip, delete")
+    p = sub.add_parser("hardware", help=hardware_help)
     hsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     q = hsub.add_parser("push", help="store a hardware JSON document (it must have an id)")
     q.add_argument("-f", "--file", help="the JSON file (default: stdin)")
@@ -144,8 +155,11 @@ def _tinkerbell_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 # ---- `conveyor workflow` ------------------------------------------------------------------------
 # One noun, several kinds of workflow. The Tinkerbell subcommands are here; state-machine workflows add
 # theirs (start, cancel, resume) beside them in this block. get/list/delete look up Tinkerbell workflows.
-def _workflow_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _workflow_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str | None) -> None:
+    """Built whole only when ``workflow`` runs (``command``; None: always), as ``_tinkerbell_parsers``."""
     p = sub.add_parser("workflow", help="workflows: Tinkerbell (create from a template and machines) ...")
+    if command not in (None, "workflow"):
+        return
     wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     q = wsub.add_parser("create", help="render a Tinkerbell template for machines: an immutable workflow")
     q.add_argument("-t", "--template", required=True, help="the template's id (or name)")
@@ -187,7 +201,8 @@ def _workflow_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 # ---- end of `conveyor workflow` -----------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the ``command`` about to run, nouns it does not need stay unbuilt."""
     parser = argparse.ArgumentParser(
         prog="conveyor",
         description="Stateful assembly lines: versioned resources, jobs, runs and state, from YAML.",
@@ -310,8 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     _tink_worker_opts(p)
     p.set_defaults(handler=_lazy("worker", "worker"))
 
-    _tinkerbell_parsers(sub)
-    _workflow_parser(sub)
+    _tinkerbell_parsers(sub, command)
+    _workflow_parser(sub, command)
 
     p = sub.add_parser("token", help="API tokens (in the store this command opens)")
     tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -332,7 +347,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `conveyor run approve RUN` reads naturally too; route it to the top-level verbs.
     if len(args_list) >= 2 and args_list[0] == "run" and args_list[1] in ("approve", "reject", "cancel"):
         args_list = args_list[1:]
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list else "")
     args = parser.parse_args(args_list)
     if not getattr(args, "handler", None):
         parser.print_help()

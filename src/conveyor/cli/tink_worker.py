@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from conveyor.client import WorkerClient
 
 
+#: How long the server may hold a worker's request for work: a hand-off reaches an idle worker at once.
+LONG_POLL = 20.0
+
+
 def tink_worker(args: argparse.Namespace) -> int:
     from conveyor.client import WorkerClient
     from conveyor.worker.tink_runtime import make_runtime
@@ -39,7 +43,9 @@ def tink_worker(args: argparse.Namespace) -> int:
     hardware_id = args.hardware_id or _resolve(client, args.mac, args.ip)
     home = Path(os.environ.get("CONVEYOR_HOME", ".conveyor")).absolute() / "tinkerbell" / hardware_id
     runtime = make_runtime(args.runtime, home)
-    config = Config(hardware_id, home / "workflows", args.retry_interval, args.max_file_size)
+    config = Config(
+        hardware_id, home / "workflows", args.retry_interval, args.max_file_size, wait_seconds=LONG_POLL
+    )
     worker = TinkWorker(client, runtime, config, stop, log)
     signals = {"count": 0}
 

@@ -10,6 +10,8 @@ action outliving its timeout).
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -216,6 +218,7 @@ class TinkerbellOps(ServiceBase):
                 workflow.workers,
             )
         self._tink_cache()[workflow.id] = workflow
+        self._tink_changes().bump()
         return rec.public_workflow(workflow, state, {"created_at": now, "updated_at": now})
 
     def tink_workflow(self, workflow_id: str) -> dict[str, Any]:
@@ -290,9 +293,23 @@ class TinkerbellOps(ServiceBase):
         return cache
 
     # -- workers --------------------------------------------------------------------------------
-    def tink_work(self, worker_id: str) -> list[dict[str, Any]]:
+    def tink_work(self, worker_id: str, wait: float = 0.0) -> list[dict[str, Any]]:
         """What this worker (a hardware id) must run now: for each workflow whose turn is its own, the next
-        action, or an on-timeout/on-failure command owed. Workflows past a deadline are timed out first."""
+        action, or an on-timeout/on-failure command owed. Workflows past a deadline are timed out first.
+
+        With ``wait``, an idle worker's call waits up to that many seconds for work (a long poll): it
+        wakes as soon as a workflow is made or a report hands one over in this process, and looks again
+        every second for what other replicas did."""
+        deadline = time.monotonic() + wait
+        while True:
+            generation = self._tink_changes().generation
+            found = self._tink_work_now(worker_id)
+            remaining = deadline - time.monotonic()
+            if found or remaining <= 0 or self.closing.is_set():
+                return found
+            self._tink_changes().wait_after(generation, min(remaining, 1.0))
+
+    def _tink_work_now(self, worker_id: str) -> list[dict[str, Any]]:
         from conveyor.service import tinkerbell_records as rec
         from conveyor.tinkerbell import execution
 
@@ -307,6 +324,10 @@ class TinkerbellOps(ServiceBase):
                 if work is not None:
                     out.append(rec.public_work(work, workflow, state))
         return out
+
+    def _tink_changes(self) -> _Changes:
+        changes: _Changes = self.__dict__.setdefault("_tink_changes_signal", _Changes())
+        return changes
 
     def tink_contexts(self, worker_id: str) -> list[dict[str, Any]]:
         """Every live workflow with an action on this worker, unfiltered (``GetWorkflowContextList``)."""
@@ -330,6 +351,7 @@ class TinkerbellOps(ServiceBase):
             workflow, state, _ = self._workflow(tx, report.workflow_id, lock=True)
             transition = execution.report(workflow, state, report, rec.moment(now))
             self._store_transition(tx, workflow, transition, now)
+        self._tink_changes().bump()
         if transition.rejected:
             raise Conflict(transition.rejected)
         work = execution.work_for(workflow, transition.state, report.worker_id, rec.moment(now))
@@ -355,6 +377,8 @@ class TinkerbellOps(ServiceBase):
                 if transition is not None:
                     self._store_transition(tx, workflow, transition, now)
                     count += 1
+        if count:
+            self._tink_changes().bump()
         return count
 
     def _tink_due(self, now: float) -> bool:
@@ -443,6 +467,23 @@ class TinkerbellOps(ServiceBase):
                 rec.moment(now),
             )
             tx.tink_insert_events([rec.event_row(event)])
+
+
+class _Changes:
+    """A generation counter bumped after each commit that may hand work to a worker; long polls wait on it."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self._cond = threading.Condition()
+
+    def bump(self) -> None:
+        with self._cond:
+            self.generation += 1
+            self._cond.notify_all()
+
+    def wait_after(self, generation: int, timeout: float) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self.generation != generation, timeout)
 
 
 def _address(worker: str) -> tuple[str, str] | None:

@@ -41,7 +41,7 @@ _STATUS = {"success": State.SUCCESS, "failed": State.FAILED, "timeout": State.TI
 class Backend(Protocol):
     """What the worker needs from the server (``client.Client`` over HTTP; ``Service`` in tests)."""
 
-    def tink_work(self, worker_id: str) -> list[dict[str, Any]]: ...
+    def tink_work(self, worker_id: str, wait: float = 0.0) -> list[dict[str, Any]]: ...
 
     def tink_report(self, report: Report) -> dict[str, Any]: ...
 
@@ -56,8 +56,11 @@ class Backend(Protocol):
 class Config:
     hardware_id: str
     home: Path
+    #: after an empty answer, how long to wait before asking again
     poll_seconds: float = 1.0
     max_data_bytes: int = MAX_DATA_BYTES
+    #: how long the server may hold a request for work until there is some (a long poll; 0: none)
+    wait_seconds: float = 0.0
 
 
 def data_refusal(data: bytes, max_bytes: int) -> str | None:
@@ -100,7 +103,7 @@ class TinkWorker:
 
     def run_once(self) -> int:
         """Ask for work once and run it all; how many workflows had something to run."""
-        works = self._call(lambda: self.backend.tink_work(self.config.hardware_id))
+        works = self._call(lambda: self.backend.tink_work(self.config.hardware_id, self.config.wait_seconds))
         for work in works or ():
             self.run_chain(work)
         return len(works or ())

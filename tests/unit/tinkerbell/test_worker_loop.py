@@ -211,3 +211,51 @@ def test_the_container_command_line_is_an_argument_list(
     ]
     assert argv[:1] == ["podman"] and "--cgroup-manager" in argv[: argv.index("run")]
     assert runtime.env["CONTAINERS_CONF"] == "/etc/containers.conf"
+
+
+def test_a_long_poll_wakes_when_a_workflow_is_made(service: Service) -> None:
+    import time
+
+    found: list[list[dict[str, object]]] = []
+    waiter = threading.Thread(target=lambda: found.append(service.tink_work(ID_1, wait=10)))
+    start = time.monotonic()
+    waiter.start()
+    time.sleep(0.05)  # let it start waiting: what is measured is the wake-up, not this
+    _workflow(
+        service,
+        'tasks:\n  - name: one\n    worker: "{{.device_1}}"\n    actions:\n      - {name: a, image: x}\n',
+    )
+    waiter.join(5)
+    assert len(found) == 1 and found[0][0]["action"]["name"] == "a"
+    assert time.monotonic() - start < 2
+
+
+def test_the_worker_rides_out_a_server_outage(service: Service, tmp_path: Path) -> None:
+    from conveyor.client import Unreachable
+
+    wf = _workflow(
+        service,
+        'tasks:\n  - name: one\n    worker: "{{.device_1}}"\n    actions:\n      - {name: a, image: x, command: ["true"]}\n',
+    )
+
+    class Flaky:
+        """The service, but every other call fails as if the server were down."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def __getattr__(self, name: str) -> object:
+            method = getattr(service, name)
+
+            def call(*args: object) -> object:
+                self.calls += 1
+                if self.calls % 2:
+                    raise Unreachable("cannot reach the server")
+                return method(*args)
+
+            return call
+
+    config = Config(ID_1, tmp_path / "w", 0.01, 1000)
+    worker = TinkWorker(Flaky(), HostRuntime(), config, threading.Event(), log=lambda line: None)  # type: ignore[arg-type]
+    assert worker.run_once() == 1
+    assert service.tink_workflow_state(wf)["state"] == "STATE_SUCCESS"

@@ -213,9 +213,17 @@ def resolve_worker(
 
 
 @router.get("/workers/{worker_id}/work")
-def work(request: Request, worker_id: str, _: WorkerAuth) -> list[dict[str, Any]]:
+async def work(
+    request: Request,
+    worker_id: str,
+    _: WorkerAuth,
+    wait: Annotated[float, Query(ge=0, le=60, description="seconds to wait for work (a long poll)")] = 0,
+) -> list[dict[str, Any]]:
     """What this machine's worker must run now, one entry per workflow whose turn is its own."""
-    return service_of(request).tink_work(worker_id)
+    from fastapi.concurrency import run_in_threadpool
+
+    found: list[dict[str, Any]] = await run_in_threadpool(service_of(request).tink_work, worker_id, wait)
+    return found
 
 
 @router.get("/workers/{worker_id}/contexts")
