@@ -27,7 +27,7 @@ IMAGES = ("first-image", "quay.io/conveyor-test/second-image", "sleeper")
 DEVICES = json.dumps({"device_1": MAC_1, "device_2": "192.168.1.6"})
 ENDED = ("STATE_SUCCESS", "STATE_FAILED", "STATE_TIMEOUT")
 
-HAND_OFF = """
+HAND_OFF = r"""
 version: "0.1"
 name: hand_off
 global_timeout: 120
@@ -43,14 +43,14 @@ tasks:
         timeout: 60
         environment:
           OVERRIDDEN: action
-        command: ["sh", "-c", "echo \\"{\\\\\\"by\\\\\\": \\\\\\"$WHO\\\\\\", \\\\\\"env\\\\\\": \\\\\\"$OVERRIDDEN\\\\\\"}\\" > /workflow/data"]
+        command: ["sh", "-c", "printf '{\"by\": \"%s\", \"env\": \"%s\"}' \"$WHO\" \"$OVERRIDDEN\" > /workflow/data"]
   - name: "configure"
     worker: "{{.device_2}}"
     actions:
       - name: "extend-data"
         image: quay.io/conveyor-test/second-image
         timeout: 60
-        command: ["sh", "-c", "cat /workflow/data; printf '{\\"second\\": \\"seen\\", \\"before\\": %s}' \\"$(cat /workflow/data)\\" > /workflow/data"]
+        command: ["sh", "-c", "cat /workflow/data; printf '{\"second\": \"seen\", \"before\": %s}' \"$(cat /workflow/data)\" > /workflow/data"]
 """
 
 
