@@ -197,7 +197,7 @@ def test_an_action_timeout_runs_on_timeout_and_ends_the_workflow(machines: Machi
         ("sleep", "STATE_RUNNING", "on-timeout: started"),
         ("sleep", "STATE_SUCCESS", "on-timeout: exit status 0"),
     ]
-    assert 1 <= events[1]["seconds"] <= 5
+    assert 1 <= events[1]["seconds"] <= 15
 
 
 def test_a_failing_action_runs_on_failure_and_the_next_machine_never_starts(machines: Machines) -> None:
@@ -238,7 +238,7 @@ def test_global_timeout_ends_the_workflow_on_the_second_machine(machines: Machin
     template = _template(
         "global_limit",
         """
-        global_timeout: 2
+        global_timeout: 4
         tasks:
           - name: "quick"
             worker: "{{.device_1}}"
@@ -264,7 +264,7 @@ def test_global_timeout_ends_the_workflow_on_the_second_machine(machines: Machin
     )
     last = machines.events(wf)[-1]
     assert last["status"] == "STATE_TIMEOUT"
-    assert last["message"] == "Workflow timed out: global_timeout of 2 seconds exceeded"
+    assert last["message"] == "Workflow timed out: global_timeout of 4 seconds exceeded"
 
 
 def test_data_that_is_not_a_json_object_is_refused_with_an_event(machines: Machines) -> None:

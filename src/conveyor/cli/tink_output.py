@@ -87,9 +87,21 @@ def delete_each(ids: Sequence[str], delete: Callable[[str], Any]) -> int:
     return 1 if missing else 0
 
 
+def _stdin_piped() -> bool:
+    """Whether something was piped or redirected in (a terminal or /dev/null is not that)."""
+    import os
+    import stat
+
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
 def read_input(path: str | None, default: str | None = None) -> bytes:
-    """A file's bytes (``-`` or none given with a pipe on stdin: stdin)."""
-    if path == "-" or (path is None and not sys.stdin.isatty()):
+    """A file's bytes (``-``, or none given while stdin is a pipe or a file: stdin)."""
+    if path == "-" or (path is None and _stdin_piped()):
         return sys.stdin.buffer.read()
     name = path or default
     if name is None:

@@ -71,9 +71,7 @@ class TinkerbellOps(TinkerbellWorkOps):
             current = self._template(tx, ref)
             others = self._templates_named(tx, name) if name else []
             record = catalog.update_template(current.id, [current, *others], now, data=data, name=name)
-            row = rec.template_row(record) | {"deleted_at": None}
-            row.pop("created_at")
-            tx.tink_update_template(row)
+            tx.tink_update_template(rec.template_row(record))
         return rec.public_template(record)
 
     def tink_delete_template(self, ref: str) -> dict[str, Any]:
@@ -85,9 +83,7 @@ class TinkerbellOps(TinkerbellWorkOps):
         with self._transaction() as tx:
             current = self._template(tx, ref)
             record = catalog.delete_template(current.id, [current], now)
-            row = rec.template_row(record) | {"deleted_at": rec.epoch(record.deleted_at)}
-            row.pop("created_at")
-            tx.tink_update_template(row)
+            tx.tink_update_template(rec.template_row(record))
         return rec.public_template(record)
 
     def _template(self, tx: Tx, ref: str) -> TemplateRecord:

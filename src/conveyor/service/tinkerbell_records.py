@@ -51,6 +51,7 @@ def template_row(record: TemplateRecord) -> dict[str, Any]:
         "data": record.data,
         "created_at": epoch(record.created_at),
         "updated_at": epoch(record.updated_at),
+        "deleted_at": epoch(record.deleted_at),
     }
 
 

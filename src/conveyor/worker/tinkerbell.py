@@ -35,6 +35,9 @@ from conveyor.tinkerbell.workflow import DEFAULT_ACTION_TIMEOUT, State
 from conveyor.worker.tink_runtime import ActionRun, Outcome, Runtime
 
 T = TypeVar("T")
+#: How long an on-timeout/on-failure command may run: at least this, whatever its action's (often short)
+#: timeout, since it cleans up after that action ended (tink set it no deadline).
+HOOK_TIMEOUT = 300
 _STATUS = {"success": State.SUCCESS, "failed": State.FAILED, "timeout": State.TIMEOUT}
 
 
@@ -150,7 +153,7 @@ class TinkWorker:
         label = f"{work['workflow_id'][:8]} {action['task_name']}/{action['name']} {hook}"
         if not work["resume"] and self._report(work, State.RUNNING, 0, "started") is None:
             return None
-        timeout = action["timeout"] if action["timeout"] > 0 else DEFAULT_ACTION_TIMEOUT
+        timeout = max(action["timeout"], HOOK_TIMEOUT)
         data_dir = self._data_dir(work["workflow_id"])
         spec = self._spec(action, tuple(work["command"]), data_dir, suffix=hook)
         self.log(f"{label}: started")
