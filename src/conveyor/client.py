@@ -18,10 +18,12 @@ from urllib.parse import quote
 import httpx
 
 from conveyor import errors
+from conveyor.client_tinkerbell import TinkerbellClient
 from conveyor.model.work import RunResult, RunSpec, result_to_json, spec_from_json
 
 T = TypeVar("T")
 
+_STATUS_CODES = {400: "bad_input", 404: "not_found", 409: "conflict", 413: "limit_exceeded"}
 _BY_CODE: dict[str, type[errors.ConveyorError]] = {
     "bad_input": errors.BadInput,
     "invalid_request": errors.BadInput,
@@ -52,7 +54,7 @@ def _q(part: str) -> str:
     return quote(part, safe="")
 
 
-class Client:
+class Client(TinkerbellClient):
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 30.0) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = base_url.rstrip("/")
@@ -73,8 +75,11 @@ class Client:
 
     def _error(self, response: httpx.Response) -> errors.ConveyorError:
         try:
-            detail = response.json()["error"]
-            code, message = str(detail["code"]), str(detail["message"])
+            body = response.json()
+            if "error" in body:
+                code, message = str(body["error"]["code"]), str(body["error"]["message"])
+            else:  # workflow-manager's routes answer {"message": ...}, as that API did
+                code, message = _STATUS_CODES.get(response.status_code, "error"), str(body["message"])
         except (ValueError, KeyError, TypeError):
             code, message = "error", f"HTTP {response.status_code}: {response.text[:200]}"
         if response.status_code in (401, 403):

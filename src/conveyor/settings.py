@@ -55,6 +55,10 @@ class Settings:
     retry_backoff_max: float = field(default_factory=lambda: _float("CONVEYOR_RETRY_BACKOFF_MAX", 300.0))
     #: Hooks that run after a timeout or cancel get this long before they are killed too.
     hook_grace_seconds: float = field(default_factory=lambda: _float("CONVEYOR_HOOK_GRACE", 60.0))
+    #: Tinkerbell workflow data: how many of the newest versions keep their data (tink's
+    #: MAX_WORKFLOW_DATA_VERSIONS), and the largest version accepted (tink's 10 MiB MAX_FILE_SIZE).
+    tink_data_versions: int = field(default_factory=lambda: _int("CONVEYOR_TINK_DATA_VERSIONS", 3))
+    tink_data_limit: int = field(default_factory=lambda: _int("CONVEYOR_TINK_DATA_LIMIT", 10 * 1024 * 1024))
     #: Keep run work dirs after the run (for debugging).
     keep_workdirs: bool = field(default_factory=lambda: os.environ.get("CONVEYOR_KEEP_WORKDIRS", "") == "1")
 

@@ -72,7 +72,7 @@ def test_bad_input_is_one_clean_line(cli: Cli, tmp_path: Path) -> None:
         (("workflow", "start", "nope"), "workflow definition 'nope' not found"),
         (("workflow", "start", "b", "--input", "{x"), "--input is not valid JSON"),
         (("state-resource", "put", "x", "ftp://nope"), "exec:<command line>"),
-        (("workflow", "get", "nope"), "workflow nope not found"),
+        (("workflow", "cancel", "nope", "-r", "x"), "workflow nope not found"),
     ):
         found = cli(*args)
         assert_one_clean_line(found)

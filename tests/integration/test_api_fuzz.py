@@ -31,9 +31,10 @@ def _app() -> object:
 
 
 APP = _app()
-# Following a log streams until its run ends, and a lease may wait a minute for work: both are
-# exercised by the acceptance tests instead of being fuzzed into long waits here.
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=r"(/logs|/lease)$")
+# Following a log streams until its run ends, and a lease (or a Tinkerbell worker's ask for work) may
+# wait a minute for work: they are exercised by the acceptance tests instead of being fuzzed into long
+# waits here.
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=r"(/logs|/lease|/work)$")
 
 
 @schema.parametrize()

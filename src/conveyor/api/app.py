@@ -12,7 +12,18 @@ from conveyor import __version__
 from conveyor.api import errors
 from conveyor.api.auth import Viewer
 from conveyor.api.metrics import Metrics
-from conveyor.api.routes import clever, events, jobs, pipelines, resources, runs, tokens, workers
+from conveyor.api.routes import (
+    clever,
+    events,
+    jobs,
+    pipelines,
+    resources,
+    runs,
+    tink_gateway,
+    tinkerbell,
+    tokens,
+    workers,
+)
 from conveyor.service import Service
 
 #: Request bodies above this are refused before they are read (413).
@@ -51,6 +62,8 @@ def create_app(service: Service, auth: bool = True) -> FastAPI:
 
     for module in (pipelines, resources, jobs, runs, workers, events, tokens, clever):
         app.include_router(module.router)
+    app.include_router(tinkerbell.router)  # Tinkerbell: native /api/v1/tinkerbell/...
+    app.include_router(tink_gateway.router)  # ... and tink's /v1 REST routes
 
     @app.get("/api/v1", tags=["health"])
     def root(_: Viewer) -> JSONResponse:

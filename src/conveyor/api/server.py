@@ -65,6 +65,7 @@ class Runtime:
             wait = 0.5
             try:
                 self.service.tick()
+                self.service.tink_expire()  # Tinkerbell workflows past global_timeout or an action's timeout
                 # a workflow's Wait or retry, or a resource's check, may be due sooner
                 for due in (self.service.next_timer(), self.service.next_check()):
                     if due is not None:

@@ -49,7 +49,197 @@ def _json_opt(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _tink_opts(p: argparse.ArgumentParser, formats: bool = True, headers: bool = False) -> None:
+    """``--format`` (and ``--no-headers``) where tink prints a table, plus ``--server``/``--token``."""
+    if formats:
+        p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    if headers:
+        p.add_argument("--no-headers", action="store_true", help="leave the header row out")
+    _remote_opts(p)
+
+
+def _tink_worker_opts(p: argparse.ArgumentParser) -> None:
+    """``conveyor worker`` bound to one Tinkerbell machine instead of serving runs by label."""
+    g = p.add_argument_group("Tinkerbell", "run the workflow actions of one machine (give one of these)")
+    g.add_argument("--hardware-id", default=os.environ.get("CONVEYOR_HARDWARE_ID"), help="its hardware id")
+    g.add_argument("--mac", default=None, help="... or a MAC address of its hardware record")
+    g.add_argument("--ip", default=None, help="... or an IP address of its hardware record")
+    g.add_argument(
+        "--runtime",
+        default=os.environ.get("CONVEYOR_TINK_RUNTIME", "podman"),
+        choices=("podman", "docker", "host"),
+        help="where actions run (default podman; host: the command itself, NOT isolated)",
+    )
+    g.add_argument("--retry-interval", type=float, default=1.0, help="seconds between asks for work")
+    g.add_argument(
+        "--max-file-size", type=int, default=10 * 1024 * 1024, help="largest /workflow/data pushed (bytes)"
+    )
+
+
+def _tinkerbell_parsers(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str | None
+) -> None:
+    """``template`` and ``hardware`` (Tinkerbell); ``workflow`` is built in ``_workflow_parser``.
+
+    Their subcommands are built only when one of them runs (``command``; None: always): they cost 6 ms,
+    which every other command would pay at start-up."""
+    template_help = "Tinkerbell templates: create, get, list, update, delete"
+    hardware_help = "Tinkerbell hardware: push, get, list, id, mac, ip, delete"
+    if command not in (None, "template", "hardware"):
+        sub.add_parser("template", help=template_help)
+        sub.add_parser("hardware", help=hardware_help)
+        return
+    p = sub.add_parser("template", help=template_help)
+    tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = tsub.add_parser("create", help="validate and store a template (its YAML `name` names it)")
+    q.add_argument("-f", "--file", help="the template file (default: stdin if piped, else ./template.yaml)")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("template", "create"))
+    q = tsub.add_parser("get", help="templates by id (default: all)")
+    q.add_argument("ids", nargs="*", metavar="ID")
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("template", "get"))
+    q = tsub.add_parser("list", help="live templates; --name filters (* wildcards)")
+    q.add_argument("-n", "--name", default=None)
+    q.add_argument("-q", "--quiet", action="store_true", help="only the ids")
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("template", "list_templates"))
+    q = tsub.add_parser("show", help="print a template's stored YAML")
+    q.add_argument("id", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("template", "show"))
+    q = tsub.add_parser("update", help="a new text (validated) and/or name for templates")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    q.add_argument("-f", "--file", "-p", "--path", dest="file", help="the new template file")
+    q.add_argument("--name", default=None)
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("template", "update"))
+    q = tsub.add_parser("delete", help="soft-delete templates (their names are free again)")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("template", "delete"))
+
+    p = sub.add_parser("hardware", help=hardware_help)
+    hsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = hsub.add_parser("push", help="store a hardware JSON document (it must have an id)")
+    q.add_argument("-f", "--file", help="the JSON file (default: stdin)")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("hardware", "push"))
+    for verb, helptext, handler in (
+        ("get", "hardware by id (default: all), a row per interface", "get"),
+        ("list", "all live hardware", "list_hardware"),
+    ):
+        q = hsub.add_parser(verb, help=helptext)
+        if verb == "get":
+            q.add_argument("ids", nargs="*", metavar="ID")
+        else:
+            q.add_argument("-q", "--quiet", action="store_true", help="only the ids")
+        _tink_opts(q, headers=True)
+        q.set_defaults(handler=_lazy("hardware", handler))
+    q = hsub.add_parser("id", help="print hardware records' JSON")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("hardware", "by_id"))
+    for verb, metavar, handler in (("mac", "MAC", "by_mac"), ("ip", "IP", "by_ip")):
+        q = hsub.add_parser(verb, help=f"the hardware answering to a {metavar}")
+        q.add_argument("addresses", nargs="+", metavar=metavar)
+        q.add_argument("-d", "--details", action="store_true", help="print the JSON")
+        _tink_opts(q)
+        q.set_defaults(handler=_lazy("hardware", handler))
+    q = hsub.add_parser("delete", help="soft-delete hardware records")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("hardware", "delete"))
+
+
+# ---- `conveyor workflow` ------------------------------------------------------------------------
+# One noun, several kinds of workflow. The Tinkerbell subcommands are here; state-machine workflows add
+# theirs (start, cancel, resume) beside them in this block. get/list/delete look up Tinkerbell workflows.
+def _workflow_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], command: str | None) -> None:
+    """Built whole only when ``workflow`` runs (``command``; None: always), as ``_tinkerbell_parsers``."""
+    p = sub.add_parser(
+        "workflow", help="workflows: Tinkerbell (create from a template and machines), state machines (start)"
+    )
+    if command not in (None, "workflow"):
+        return
+    wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = wsub.add_parser("create", help="render a Tinkerbell template for machines: an immutable workflow")
+    q.add_argument("-t", "--template", required=True, help="the template's id (or name)")
+    q.add_argument(
+        "-r", "--hardware", required=True, help='the machines as JSON: \'{"device_1":"08:00:27:00:00:01"}\''
+    )
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "create"))
+    q = wsub.add_parser(
+        "get", help="workflows by id (default: every Tinkerbell one); a state-machine one in full"
+    )
+    q.add_argument("ids", nargs="*", metavar="ID")
+    q.add_argument("--rendered", action="store_true", help="print the rendered template YAML instead")
+    _json_opt(q)
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("workflow", "get"))
+    q = wsub.add_parser(
+        "list", help="Tinkerbell workflows; with --definition, that definition's workflows, newest first"
+    )
+    q.add_argument("-q", "--quiet", action="store_true", help="only the ids")
+    q.add_argument("--definition", "-d", metavar="NAME", help="a state-machine definition's workflows")
+    q.add_argument("--status", choices=("queued", "running", "succeeded", "failed", "cancelled"))
+    q.add_argument("-n", "--limit", type=int, default=20)
+    _json_opt(q)
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("workflow", "list_workflows"))
+    sm = "statemachine"
+
+    def running_opts(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--detach", action="store_true", help="embedded: queue it and return at once")
+        q.add_argument("--wait", action="store_true", help="with --server: wait until it ends")
+        q.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
+        _json_opt(q)
+        _remote_opts(q)
+
+    q = wsub.add_parser("start", help="start a state-machine workflow (embedded: runs it to the end)")
+    q.add_argument("name", metavar="DEFINITION")
+    q.add_argument("--input", "-i", default=None, help="JSON input, or @FILE (default: {})")
+    q.add_argument("--version", type=int, default=None, help="definition version (default: the latest)")
+    q.add_argument("--namespace", default="", help="where its Task resources are looked up")
+    running_opts(q)
+    q.set_defaults(handler=_lazy(sm, "start"))
+    q = wsub.add_parser("cancel", help="cancel a state-machine workflow (its running tasks are killed)")
+    q.add_argument("id", metavar="ID")
+    q.add_argument("-r", "--reason", required=True)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy(sm, "cancel"))
+    q = wsub.add_parser("resume", help="start a finished workflow again from a state, as a new workflow")
+    q.add_argument("id", metavar="ID")
+    q.add_argument("--start-at", required=True, metavar="STATE")
+    running_opts(q)
+    q.set_defaults(handler=_lazy(sm, "resume"))
+    q = wsub.add_parser("delete", help="delete workflows (no worker is handed them again)")
+    q.add_argument("ids", nargs="+", metavar="ID")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "delete"))
+    q = wsub.add_parser("state", help="progress, current task, action, worker and action state")
+    q.add_argument("id", metavar="ID")
+    _tink_opts(q)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "state"))
+    q = wsub.add_parser("events", help="every action report: worker, task, action, seconds, message, status")
+    q.add_argument("id", metavar="ID")
+    _tink_opts(q, headers=True)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "events"))
+    q = wsub.add_parser("data", help="the workflow's ephemeral data (default: the latest version)")
+    q.add_argument("id", metavar="ID")
+    q.add_argument("-v", "--version", type=int, default=0, help="this version (default 0: the latest)")
+    q.add_argument("-m", "--metadata", action="store_true", help="the version's metadata instead")
+    q.add_argument("-l", "--latest", action="store_true", help="print the latest version's number")
+    _tink_opts(q, formats=False)
+    q.set_defaults(handler=_lazy("tinkerbell_workflow", "data"))
+
+
+# ---- end of `conveyor workflow` -----------------------------------------------------------------
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the ``command`` about to run, nouns it does not need stay unbuilt."""
     parser = argparse.ArgumentParser(
         prog="conveyor",
         description="Stateful assembly lines: versioned resources, jobs, runs and state, from YAML.",
@@ -186,8 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
     p.add_argument("--name", default=None, help="default: worker:HOST:PID")
+    _tink_worker_opts(p)
     p.set_defaults(handler=_lazy("worker", "worker"))
 
+    _tinkerbell_parsers(sub, command)
+    _workflow_parser(sub, command)
     _add_statemachine_parsers(sub)
 
     p = sub.add_parser("token", help="API tokens (in the store this command opens)")
@@ -205,7 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_statemachine_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``definition``, ``workflow`` and ``state-resource``: state-machine workflows (Clever's model)."""
+    """``definition`` and ``state-resource``: state-machine workflows (Clever's model); their
+    ``workflow`` commands are in ``_workflow_parser``."""
     sm = "statemachine"
     p = sub.add_parser("definition", help="workflow definitions (States Language state machines)")
     dsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -213,46 +407,6 @@ def _add_statemachine_parsers(sub: argparse._SubParsersAction[argparse.ArgumentP
     q.add_argument("file", metavar="FILE")
     _remote_opts(q)
     q.set_defaults(handler=_lazy(sm, "apply"))
-
-    p = sub.add_parser("workflow", help="workflows: start one from a definition, watch, cancel, resume")
-    wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-
-    def running_opts(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--detach", action="store_true", help="embedded: queue it and return at once")
-        q.add_argument("--wait", action="store_true", help="with --server: wait until it ends")
-        q.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
-        _json_opt(q)
-        _remote_opts(q)
-
-    q = wsub.add_parser("start", help="start a workflow of a definition (embedded: runs it to the end)")
-    q.add_argument("name", metavar="DEFINITION")
-    q.add_argument("--input", "-i", default=None, help="JSON input, or @FILE (default: {})")
-    q.add_argument("--version", type=int, default=None, help="definition version (default: the latest)")
-    q.add_argument("--namespace", default="", help="where its Task resources are looked up")
-    running_opts(q)
-    q.set_defaults(handler=_lazy(sm, "start"))
-    q = wsub.add_parser("get", help="a workflow: status, input, output and every state it went through")
-    q.add_argument("id", metavar="ID")
-    _json_opt(q)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy(sm, "get"))
-    q = wsub.add_parser("list", help="a definition's workflows, newest first")
-    q.add_argument("--definition", "-d", required=True, metavar="NAME")
-    q.add_argument("--status", choices=("queued", "running", "succeeded", "failed", "cancelled"))
-    q.add_argument("-n", "--limit", type=int, default=20)
-    _json_opt(q)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy(sm, "list_workflows"))
-    q = wsub.add_parser("cancel", help="cancel a workflow (its running tasks are killed)")
-    q.add_argument("id", metavar="ID")
-    q.add_argument("-r", "--reason", required=True)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy(sm, "cancel"))
-    q = wsub.add_parser("resume", help="start a finished workflow again from a state, as a new workflow")
-    q.add_argument("id", metavar="ID")
-    q.add_argument("--start-at", required=True, metavar="STATE")
-    running_opts(q)
-    q.set_defaults(handler=_lazy(sm, "resume"))
 
     p = sub.add_parser("state-resource", help="what a Task's Resource runs: exec:COMMAND or job:PIPELINE/JOB")
     ssub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -277,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # `conveyor run approve RUN` reads naturally too; route it to the top-level verbs.
     if len(args_list) >= 2 and args_list[0] == "run" and args_list[1] in ("approve", "reject", "cancel"):
         args_list = args_list[1:]
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list else "")
     args = parser.parse_args(args_list)
     if not getattr(args, "handler", None):
         parser.print_help()

@@ -24,6 +24,10 @@ def worker(args: argparse.Namespace) -> int:
     from conveyor.settings import load
     from conveyor.worker.pool import Pool, PoolConfig
 
+    if args.hardware_id or args.mac or args.ip:  # a worker bound to one Tinkerbell machine
+        from conveyor.cli.tink_worker import tink_worker
+
+        return tink_worker(args)
     if args.concurrency < 1:
         raise BadInput("--concurrency must be at least 1")
     labels = parse_pairs(args.label)

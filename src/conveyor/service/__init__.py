@@ -11,10 +11,11 @@ from __future__ import annotations
 from conveyor.service.auth import AuthOps
 from conveyor.service.base import ApplyResult, check_properties
 from conveyor.service.reads import ReadOps
+from conveyor.service.tinkerbell import TinkerbellOps
 from conveyor.service.work import WorkerOps, accepted_requirements
 
 __all__ = ["ApplyResult", "Service", "accepted_requirements", "check_properties"]
 
 
-class Service(WorkerOps, ReadOps, AuthOps):
+class Service(WorkerOps, ReadOps, AuthOps, TinkerbellOps):
     """All of it, on one store."""

@@ -14,12 +14,13 @@ from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, 
 from conveyor.store.sql.queries import migrations, queries
 from conveyor.store.sql.tx_checks import ChecksTx
 from conveyor.store.sql.tx_statemachine import StateMachineTx
+from conveyor.store.sql.tx_tinkerbell import TinkerbellTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
 
 
-class SqlTx(StateMachineTx, ChecksTx, TxBase):
+class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, TxBase):
     """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
     The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as
