@@ -55,6 +55,9 @@ class Settings:
     retry_backoff_max: float = field(default_factory=lambda: _float("CONVEYOR_RETRY_BACKOFF_MAX", 300.0))
     #: Hooks that run after a timeout or cancel get this long before they are killed too.
     hook_grace_seconds: float = field(default_factory=lambda: _float("CONVEYOR_HOOK_GRACE", 60.0))
+    #: A server trusts a token it found valid for this long before reading it again: a revocation
+    #: made on another replica (or by the CLI) reaches this one within that time; 0 turns this off.
+    token_cache_seconds: float = field(default_factory=lambda: _float("CONVEYOR_TOKEN_CACHE_SECONDS", 5.0))
     #: Keep run work dirs after the run (for debugging).
     keep_workdirs: bool = field(default_factory=lambda: os.environ.get("CONVEYOR_KEEP_WORKDIRS", "") == "1")
 
