@@ -1,5 +1,6 @@
 """What the server keeps in memory to answer fast, and the promises that keep it exact: verified
-tokens (a revocation here counts at once, one elsewhere within ``token_cache_seconds``)."""
+tokens (a revocation here counts at once, one elsewhere within ``token_cache_seconds``), and the
+views of finished runs (which never change)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conveyor import definitions
 from conveyor.api.app import create_app
+from conveyor.errors import NotFound
 from conveyor.service import Service
 from conveyor.settings import Settings
 from conveyor.store import open_store
+from conveyor.testing import run_until_idle
 
 
 class Clock:
@@ -117,3 +121,37 @@ def test_the_api_refuses_a_token_revoked_through_it_on_the_next_request(
                 assert r.status_code == 403
 
     asyncio.run(calls())
+
+
+LINE = """
+resources:
+  - {name: src, type: params, properties: {V: "1"}}
+  - {name: out, type: generic}
+jobs:
+  - name: make
+    inputs: [{resource: src}]
+    outputs: [out]
+    steps: ['echo "k=v" >> "$CONVEYOR_OUTPUTS/out"']
+"""
+
+
+def test_a_run_view_is_kept_only_once_the_run_has_finished(
+    replicas: tuple[Service, Service], tmp_path: Path
+) -> None:
+    here, there = replicas
+    here.apply(definitions.load_text(LINE, "line.yml", default_name="line"), LINE, "line.yml")
+    queued = here.run_view(1)
+    assert queued["status"] == "queued" and queued["events"] == [] and queued["outputs"] == []
+    assert here.cached_run_view(1) is None
+    run_until_idle(there, "line", tmp_path / "work")  # the run finishes on the other replica
+    done = here.run_view(1)
+    assert done["status"] == "succeeded" and done["pipeline"] == "line"
+    assert done["inputs"] == [
+        {"name": "src", "kind": "resource", "version_id": 1, "version": 1, "upstream_run_id": None}
+    ]
+    assert done["outputs"] == [{"resource": "out", "version_id": 2, "version": 1}]
+    assert [e["kind"] for e in done["events"]] == ["run.started", "version.created", "run.succeeded"]
+    assert here.cached_run_view(1) == done == there.run_view(1)
+    assert here.cached_run_view(2) is None
+    with pytest.raises(NotFound):
+        here.run_view(2)

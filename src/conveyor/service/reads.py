@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+import threading
 from difflib import get_close_matches
 from typing import Any
 
 from conveyor.engine.dag import Graph
 from conveyor.errors import BadInput, NotFound
+from conveyor.model.runs import RunStatus
 from conveyor.service.base import ServiceBase
 from conveyor.store.base import Row
 
+#: Finished runs whose API view is kept in memory (a few kB each).
+RUN_VIEW_CACHE = 1024
+
 
 class ReadOps(ServiceBase):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: run id -> its API view, for finished runs only: a finished run never changes (its
+        #: outputs and its last event are written in the transaction that finishes it), so every
+        #: replica may keep what it read
+        self._run_views: dict[int, dict[str, Any]] = {}
+        self._run_views_lock = threading.Lock()
+
     # -- reading --------------------------------------------------------------------------------
     def activity(self, pipeline: str) -> dict[str, int]:
         """How many of the pipeline's runs are in each active status."""
@@ -95,6 +108,40 @@ class ReadOps(ServiceBase):
             return tx.versions(rrow["id"], None, limit)
 
     # -- the API's views ------------------------------------------------------------------------
+    def cached_run_view(self, run_id: int) -> dict[str, Any] | None:
+        """The view of a finished run read before, without touching the store; else None."""
+        return self._run_views.get(run_id)
+
+    def run_view(self, run_id: int) -> dict[str, Any]:
+        """A run as the API shows it: its record with the versions it read (inputs), the versions it
+        made (outputs) and its events. Kept in memory once the run has finished."""
+        cached = self._run_views.get(run_id)
+        if cached is not None:
+            return cached
+        run = self.run(run_id)
+        out = public_run(run)
+        out["inputs"] = [
+            {
+                "name": i["name"],
+                "kind": i["kind"],
+                "version_id": i["version_id"],
+                "version": i["version_number"],
+                "upstream_run_id": i["upstream_run_id"],
+            }
+            for i in run["inputs"]
+        ]
+        out["outputs"] = [
+            {"resource": o["resource_name"], "version_id": o["id"], "version": o["number"]}
+            for o in run["outputs"]
+        ]
+        out["events"] = [{**e, "data": json.loads(e["data"])} for e in run["events"]]
+        if RunStatus(run["status"]).finished:
+            with self._run_views_lock:
+                while len(self._run_views) >= RUN_VIEW_CACHE:
+                    del self._run_views[next(iter(self._run_views))]
+                self._run_views[run_id] = out
+        return out
+
     def pipeline_detail(self, pipeline: str) -> dict[str, Any]:
         """A pipeline as the API and UI show it: its version, jobs (with latest run), resources."""
         with self.store.read() as tx:
