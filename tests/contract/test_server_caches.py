@@ -131,7 +131,10 @@ jobs:
   - name: make
     inputs: [{resource: src}]
     outputs: [out]
-    steps: ['echo "k=v" >> "$CONVEYOR_OUTPUTS/out"']
+    steps: ['echo "k=v" >> "$CONVEYOR_OUTPUTS/out"', 'echo "p=q" >> "$CONVEYOR_RUN_PROPERTIES"']
+  - name: use
+    inputs: [{job: make}, {resource: out}]
+    steps: ["true"]
 """
 
 
@@ -152,6 +155,29 @@ def test_a_run_view_is_kept_only_once_the_run_has_finished(
     assert done["outputs"] == [{"resource": "out", "version_id": 2, "version": 1}]
     assert [e["kind"] for e in done["events"]] == ["run.started", "version.created", "run.succeeded"]
     assert here.cached_run_view(1) == done == there.run_view(1)
-    assert here.cached_run_view(2) is None
+    assert here.cached_run_view(99) is None
     with pytest.raises(NotFound):
-        here.run_view(2)
+        here.run_view(99)
+
+
+def test_a_run_lineage_in_one_statement_is_the_rows_of_each_part(
+    replicas: tuple[Service, Service], tmp_path: Path
+) -> None:
+    here, _ = replicas
+    here.apply(definitions.load_text(LINE, "line.yml", default_name="line"), LINE, "line.yml")
+    run_until_idle(here, "line", tmp_path / "work")
+    for run_id in (1, 2):
+        with here.store.read() as tx:
+            lineage = tx.run_lineage(run_id)
+            run = tx.run(run_id)
+            assert run is not None and lineage is not None
+            assert lineage == {
+                **run,
+                "pipeline": "line",
+                "inputs": tx.run_inputs(run_id),
+                "outputs": tx.versions_made_by_run(run_id),
+                "events": tx.events_of_run(run_id),
+            }
+    assert [i["name"] for i in lineage["inputs"]] == ["make", "out"]
+    with here.store.read() as tx:
+        assert tx.run_lineage(3) is None

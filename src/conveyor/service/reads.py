@@ -66,19 +66,11 @@ class ReadOps(ServiceBase):
 
     def run(self, run_id: int) -> dict[str, Any]:
         """A run with its inputs (versions seen), outputs (versions made) and events: its lineage."""
-        with self.store.read() as tx:
-            run = tx.run(run_id)
+        with self.store.read_statement() as tx:  # one statement on PostgreSQL
+            run = tx.run_lineage(run_id)
             if run is None:
                 raise NotFound(f"no run {run_id}")
-            prow = tx.pipeline_by_id(run["pipeline_id"])
-            assert prow is not None
-            return {
-                **run,
-                "pipeline": prow["name"],
-                "inputs": tx.run_inputs(run_id),
-                "outputs": tx.versions_made_by_run(run_id),
-                "events": tx.events_of_run(run_id),
-            }
+            return run
 
     def logs(self, run_id: int, after: int = 0) -> bytes:
         with self.store.read() as tx:
