@@ -1,6 +1,6 @@
 """What the server keeps in memory to answer fast, and the promises that keep it exact: verified
-tokens (a revocation here counts at once, one elsewhere within ``token_cache_seconds``), and the
-views of finished runs (which never change)."""
+tokens (a revocation here counts at once, one elsewhere within ``token_cache_seconds``), and what
+never changes of a finished run (its record, inputs and outputs; not its events)."""
 
 from __future__ import annotations
 
@@ -138,14 +138,13 @@ jobs:
 """
 
 
-def test_a_run_view_is_kept_only_once_the_run_has_finished(
-    replicas: tuple[Service, Service], tmp_path: Path
+def test_a_run_view_is_kept_once_the_run_has_finished_but_its_events_are_read_each_time(
+    replicas: tuple[Service, Service], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     here, there = replicas
     here.apply(definitions.load_text(LINE, "line.yml", default_name="line"), LINE, "line.yml")
     queued = here.run_view(1)
     assert queued["status"] == "queued" and queued["events"] == [] and queued["outputs"] == []
-    assert here.cached_run_view(1) is None
     run_until_idle(there, "line", tmp_path / "work")  # the run finishes on the other replica
     done = here.run_view(1)
     assert done["status"] == "succeeded" and done["pipeline"] == "line"
@@ -154,8 +153,22 @@ def test_a_run_view_is_kept_only_once_the_run_has_finished(
     ]
     assert done["outputs"] == [{"resource": "out", "version_id": 2, "version": 1}]
     assert [e["kind"] for e in done["events"]] == ["run.started", "version.created", "run.succeeded"]
-    assert here.cached_run_view(1) == done == there.run_view(1)
-    assert here.cached_run_view(99) is None
+    assert done == there.run_view(1)
+    with there.store.transaction() as tx:  # an event of a finished run (a notification's outcome)
+        tx.add_event("notify.sent", 2_000_000.0, 1, 1, notifier="chat")
+
+    def no_lineage(*_: object) -> None:
+        raise AssertionError("a finished run's record, inputs and outputs are read once")
+
+    monkeypatch.setattr(type(here.store._tx), "run_lineage", no_lineage)
+    again = here.run_view(1)
+    assert again["events"][-1]["kind"] == "notify.sent" and again["events"][-1]["data"] == {
+        "notifier": "chat"
+    }
+    assert {**again, "events": done["events"]} == done
+    with pytest.raises(AssertionError, match="read once"):
+        here.run_view(2)  # not finished-and-seen: read whole
+    monkeypatch.undo()
     with pytest.raises(NotFound):
         here.run_view(99)
 

@@ -20,9 +20,9 @@ RUN_VIEW_CACHE = 1024
 class ReadOps(ServiceBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        #: run id -> its API view, for finished runs only: a finished run never changes (its
-        #: outputs and its last event are written in the transaction that finishes it), so every
-        #: replica may keep what it read
+        #: run id -> its API view but its events, for finished runs only: a finished run's record,
+        #: inputs and outputs never change (its outputs are written in the transaction that finishes
+        #: it), so every replica may keep what it read
         self._run_views: dict[int, dict[str, Any]] = {}
         self._run_views_lock = threading.Lock()
 
@@ -100,16 +100,16 @@ class ReadOps(ServiceBase):
             return tx.versions(rrow["id"], None, limit)
 
     # -- the API's views ------------------------------------------------------------------------
-    def cached_run_view(self, run_id: int) -> dict[str, Any] | None:
-        """The view of a finished run read before, without touching the store; else None."""
-        return self._run_views.get(run_id)
-
     def run_view(self, run_id: int) -> dict[str, Any]:
         """A run as the API shows it: its record with the versions it read (inputs), the versions it
-        made (outputs) and its events. Kept in memory once the run has finished."""
-        cached = self._run_views.get(run_id)
-        if cached is not None:
-            return cached
+        made (outputs) and its events. Once the run has finished, all but its events is kept in
+        memory (a finished run's record, inputs and outputs never change; events may still come,
+        such as a notification's outcome), so reading one costs one small query."""
+        base = self._run_views.get(run_id)
+        if base is not None:
+            with self.store.read_statement() as tx:
+                events = tx.events_of_run(run_id)
+            return {**base, "events": [_public_event(e) for e in events]}
         run = self.run(run_id)
         out = public_run(run)
         out["inputs"] = [
@@ -126,12 +126,12 @@ class ReadOps(ServiceBase):
             {"resource": o["resource_name"], "version_id": o["id"], "version": o["number"]}
             for o in run["outputs"]
         ]
-        out["events"] = [{**e, "data": json.loads(e["data"])} for e in run["events"]]
+        out["events"] = [_public_event(e) for e in run["events"]]
         if RunStatus(run["status"]).finished:
             with self._run_views_lock:
                 while len(self._run_views) >= RUN_VIEW_CACHE:
                     del self._run_views[next(iter(self._run_views))]
-                self._run_views[run_id] = out
+                self._run_views[run_id] = {k: v for k, v in out.items() if k != "events"}
         return out
 
     def pipeline_detail(self, pipeline: str) -> dict[str, Any]:
@@ -262,6 +262,10 @@ def public_run(row: Row) -> dict[str, Any]:
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
     return out
+
+
+def _public_event(row: Row) -> dict[str, Any]:
+    return {**row, "data": json.loads(row["data"])}
 
 
 def public_version(row: Row) -> dict[str, Any]:
