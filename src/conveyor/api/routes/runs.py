@@ -25,10 +25,9 @@ Status = Annotated[
 ]
 
 
-@router.get("")
-def list_runs(
+@router.get("", response_model=list[dict[str, Any]])
+async def list_runs(
     request: Request,
-    response: Response,
     _: Viewer,
     pipeline: Annotated[str | None, Query(max_length=200)] = None,
     job: Annotated[str | None, Query(max_length=200)] = None,
@@ -37,13 +36,15 @@ def list_runs(
         int | None, Query(ge=1, le=MAX_ID, description="cursor: the last id of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[dict[str, Any]]:
+) -> Response:
     """Runs, newest first. When more may follow, the ``X-Next-Cursor`` header holds the ``before``
     value of the next page."""
-    rows = service_of(request).runs_page(pipeline, job, status, before, limit)
+    service = service_of(request)
+    rows = await calls.read(service, service.runs_page, pipeline, job, status, before, limit)
+    response = JSONResponse(rows)
     if len(rows) == limit:
         response.headers["X-Next-Cursor"] = str(rows[-1]["id"])
-    return rows
+    return response
 
 
 @router.get("/{run_id}", response_model=dict[str, Any])
