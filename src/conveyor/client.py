@@ -123,6 +123,21 @@ class Client:
         )
         return result
 
+    def _resource_path(self, resource: str, pipeline: str | None) -> str:
+        return f"/api/v1/pipelines/{_q(self._pipeline(pipeline))}/resources/{_q(resource)}"
+
+    def bump(self, resource: str, part: str | None = None, pipeline: str | None = None) -> dict[str, Any]:
+        found: dict[str, Any] = self.json(
+            "POST", f"{self._resource_path(resource, pipeline)}/bump", json={"part": part}
+        )
+        return found
+
+    def check_resource(self, resource: str, pipeline: str | None = None) -> int:
+        return int(self.json("POST", f"{self._resource_path(resource, pipeline)}/check")["versions_made"])
+
+    def webhook_token(self, resource: str, pipeline: str | None = None) -> str:
+        return str(self.json("POST", f"{self._resource_path(resource, pipeline)}/webhook-token")["token"])
+
     def trigger_job(self, job: str, pipeline: str | None = None) -> dict[str, Any]:
         p = self._pipeline(pipeline)
         result: dict[str, Any] = self.json("POST", f"/api/v1/pipelines/{_q(p)}/jobs/{_q(job)}/trigger")
@@ -219,12 +234,13 @@ class WorkerClient(Client):
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
         wait: float = 0.0,
+        workflow: str | None = None,
     ) -> list[RunSpec]:
         body = self._retrying(
             lambda: self.json(
                 "POST",
                 f"/api/v1/workers/{worker_id}/lease",
-                json={"limit": limit, "wait": wait, "pipeline": pipeline},
+                json={"limit": limit, "wait": wait, "pipeline": pipeline, "workflow": workflow},
                 timeout=wait + 30.0,
             ),
             "lease",
@@ -239,25 +255,34 @@ class WorkerClient(Client):
         lease: int = 0,
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
+        kind: str = "run",
+        workflow: str | None = None,
     ) -> tuple[dict[str, Any], list[RunSpec]]:
-        payload = {"result": result_to_json(result), "lease": lease, "pipeline": pipeline}
-        body = self._retrying(
-            lambda: self.json("POST", f"/api/v1/workers/{worker_id}/runs/{run_id}/complete", json=payload),
-            "complete",
-        )
-        return body["run"], [spec_from_json(s) for s in body["runs"]]
+        payload = {
+            "result": result_to_json(result),
+            "lease": lease,
+            "pipeline": pipeline,
+            "workflow": workflow,
+        }
+        path = f"/api/v1/workers/{worker_id}/{kind}s/{run_id}/complete"
+        body = self._retrying(lambda: self.json("POST", path, json=payload), "complete")
+        return body[kind], [spec_from_json(s) for s in body["runs"]]
 
-    def heartbeat(self, worker_id: int) -> list[tuple[int, str]]:
+    def heartbeat(self, worker_id: int) -> list[tuple[tuple[str, int], str]]:
         body = self._retrying(
             lambda: self.json("POST", f"/api/v1/workers/{worker_id}/heartbeat"), "heartbeat"
         )
-        return [(int(c["run_id"]), str(c["reason"])) for c in body["cancel"]]
+        out = []
+        for c in body["cancel"]:
+            kind = str(c.get("kind", "run"))
+            out.append(((kind, int(c["task_id"] if kind == "task" else c["run_id"])), str(c["reason"])))
+        return out
 
-    def append_log(self, worker_id: int | None, run_id: int, data: bytes) -> None:
+    def append_log(self, worker_id: int | None, run_id: int, data: bytes, kind: str = "run") -> None:
         self._retrying(
             lambda: self.request(
                 "POST",
-                f"/api/v1/workers/{worker_id}/runs/{run_id}/log",
+                f"/api/v1/workers/{worker_id}/{kind}s/{run_id}/log",
                 content=data,
                 headers={"Content-Type": "application/octet-stream"},
             ),

@@ -33,6 +33,12 @@ class PutVersion(_Strict):
     replace: bool = Field(default=False, description="hold only these keys instead of merging")
 
 
+class Bump(_Strict):
+    part: Annotated[str, Field(pattern="^(major|minor|patch|alpha|beta|rc|final)$")] | None = Field(
+        default=None, description="for a version resource: which part to bump (default: patch)"
+    )
+
+
 class Reason(_Strict):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -52,6 +58,7 @@ class Lease(_Strict):
     limit: Annotated[int, Field(ge=1, le=100)] = 1
     wait: Annotated[float, Field(ge=0, le=60)] = 0.0
     pipeline: Name | None = None
+    workflow: Name | None = Field(default=None, description="lease only this workflow's tasks")
 
 
 class OutputBody(_Strict):
@@ -70,12 +77,14 @@ class ResultBody(_Strict):
     outputs: dict[str, OutputBody] = {}
     state_files: dict[str, str] | None = None
     properties: dict[str, str] = {}
+    stdout: str = Field(default="", description="a task's standard output (its result), base64")
 
 
 class Complete(_Strict):
     result: ResultBody
     lease: Annotated[int, Field(ge=0, le=100)] = 0
     pipeline: Name | None = None
+    workflow: Name | None = None
 
 
 class NewToken(_Strict):

@@ -1,7 +1,8 @@
 """``conveyor server``: the API on uvicorn, the scheduler loop, and embedded workers, in one process.
 
-The scheduler loop (``Service.tick`` every half second) recovers runs whose worker stopped
-renewing its lease and moves on retries whose backoff passed; triggers, queueing and leasing happen
+The scheduler loop (``Service.tick`` every half second, or sooner when a workflow's timer is due)
+recovers runs whose worker stopped renewing its lease, moves on retries whose backoff passed and fires
+state-machine timers; triggers, queueing and leasing happen
 inside the requests and reports themselves. Several replicas may run against one PostgreSQL
 database: every decision is a transaction that locks what it changes.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
 from conveyor.api.app import create_app
 from conveyor.service import Service
@@ -58,9 +60,15 @@ class Runtime:
             self._threads.append(thread)
 
     def _tick_loop(self) -> None:
-        while not self._stop.wait(0.5):
+        wait = 0.5
+        while not self._stop.wait(wait):
+            wait = 0.5
             try:
                 self.service.tick()
+                # a workflow's Wait or retry, or a resource's check, may be due sooner
+                for due in (self.service.next_timer(), self.service.next_check()):
+                    if due is not None:
+                        wait = min(wait, max(0.01, due - time.time()))
             except Exception:  # keep scheduling through a passing database error
                 log.exception("scheduler tick failed")
 

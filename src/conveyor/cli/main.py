@@ -107,6 +107,23 @@ def build_parser() -> argparse.ArgumentParser:
     _json_opt(q)
     _remote_opts(q)
     q.set_defaults(handler=_lazy("resource", "versions"))
+    q = rsub.add_parser("bump", help="a trigger resource's counter + 1, or a version resource's semver")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("--part", choices=("major", "minor", "patch", "alpha", "beta", "rc", "final"))
+    _pipeline_opt(q)
+    _json_opt(q)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy("resource", "bump"))
+    q = rsub.add_parser("check", help="check a time or git resource now (the server does it on schedule)")
+    q.add_argument("name", metavar="NAME")
+    _pipeline_opt(q)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy("resource", "check"))
+    q = rsub.add_parser("webhook-token", help="a new token for a webhook resource (printed once)")
+    q.add_argument("name", metavar="NAME")
+    _pipeline_opt(q)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy("resource", "webhook_token"))
 
     p = sub.add_parser("job", help="jobs")
     jsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -171,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None, help="default: worker:HOST:PID")
     p.set_defaults(handler=_lazy("worker", "worker"))
 
+    _add_statemachine_parsers(sub)
+
     p = sub.add_parser("token", help="API tokens (in the store this command opens)")
     tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     q = tsub.add_parser("create", help="make a token; it is printed once")
@@ -183,6 +202,74 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("token_id", type=int, metavar="ID")
     q.set_defaults(handler=_lazy("token", "revoke"))
     return parser
+
+
+def _add_statemachine_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``definition``, ``workflow`` and ``state-resource``: state-machine workflows (Clever's model)."""
+    sm = "statemachine"
+    p = sub.add_parser("definition", help="workflow definitions (States Language state machines)")
+    dsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = dsub.add_parser("apply", help="store definitions from a JSON/YAML file (one or a list): new versions")
+    q.add_argument("file", metavar="FILE")
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy(sm, "apply"))
+
+    p = sub.add_parser("workflow", help="workflows: start one from a definition, watch, cancel, resume")
+    wsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def running_opts(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--detach", action="store_true", help="embedded: queue it and return at once")
+        q.add_argument("--wait", action="store_true", help="with --server: wait until it ends")
+        q.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
+        _json_opt(q)
+        _remote_opts(q)
+
+    q = wsub.add_parser("start", help="start a workflow of a definition (embedded: runs it to the end)")
+    q.add_argument("name", metavar="DEFINITION")
+    q.add_argument("--input", "-i", default=None, help="JSON input, or @FILE (default: {})")
+    q.add_argument("--version", type=int, default=None, help="definition version (default: the latest)")
+    q.add_argument("--namespace", default="", help="where its Task resources are looked up")
+    running_opts(q)
+    q.set_defaults(handler=_lazy(sm, "start"))
+    q = wsub.add_parser("get", help="a workflow: status, input, output and every state it went through")
+    q.add_argument("id", metavar="ID")
+    _json_opt(q)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy(sm, "get"))
+    q = wsub.add_parser("list", help="a definition's workflows, newest first")
+    q.add_argument("--definition", "-d", required=True, metavar="NAME")
+    q.add_argument("--status", choices=("queued", "running", "succeeded", "failed", "cancelled"))
+    q.add_argument("-n", "--limit", type=int, default=20)
+    _json_opt(q)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy(sm, "list_workflows"))
+    q = wsub.add_parser("cancel", help="cancel a workflow (its running tasks are killed)")
+    q.add_argument("id", metavar="ID")
+    q.add_argument("-r", "--reason", required=True)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy(sm, "cancel"))
+    q = wsub.add_parser("resume", help="start a finished workflow again from a state, as a new workflow")
+    q.add_argument("id", metavar="ID")
+    q.add_argument("--start-at", required=True, metavar="STATE")
+    running_opts(q)
+    q.set_defaults(handler=_lazy(sm, "resume"))
+
+    p = sub.add_parser("state-resource", help="what a Task's Resource runs: exec:COMMAND or job:PIPELINE/JOB")
+    ssub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = ssub.add_parser("put", help="create or replace a state resource")
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("uri", metavar="URI")
+    q.add_argument("--namespace", default="")
+    q.add_argument("--label", action="append", default=[], metavar="KEY=VALUE", help="workers it needs")
+    _json_opt(q)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy(sm, "put_resource"))
+    for verb, helptext in (("get", "show a state resource"), ("delete", "delete a state resource")):
+        q = ssub.add_parser(verb, help=helptext)
+        q.add_argument("name", metavar="NAME")
+        q.add_argument("--namespace", default="")
+        _remote_opts(q)
+        q.set_defaults(handler=_lazy(sm, f"{verb}_resource"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

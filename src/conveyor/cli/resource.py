@@ -50,3 +50,24 @@ def versions(args: argparse.Namespace) -> int:
         )
     Console(highlight=False).print(table)
     return 0
+
+
+def bump(args: argparse.Namespace) -> int:
+    version = (remote(args) or open_service()).bump(args.name, args.part, args.pipeline)
+    if args.json:
+        print_json(version)
+    else:
+        shown = " ".join(f"{k}={v}" for k, v in version["properties"].items())
+        print(f"{args.name} v{version['number']}: {shown}")
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    made = (remote(args) or open_service()).check_resource(args.name, args.pipeline)
+    print(f"{args.name}: {made} new version{'s' if made != 1 else ''}")
+    return 0
+
+
+def webhook_token(args: argparse.Namespace) -> int:
+    print((remote(args) or open_service()).webhook_token(args.name, args.pipeline))
+    return 0

@@ -152,6 +152,10 @@ class _Checker:
             record = RECORDS[item.record]
             for child in node.items:
                 self.record(child, record)
+        elif item.type == "str":
+            for child in node.items:
+                if not isinstance(child, Scalar) or child.tag != STR:
+                    self.add(child, _expected_string(child))
 
     def map(self, node: Node, kind: Kind) -> None:
         if not isinstance(node, Map):

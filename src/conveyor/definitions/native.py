@@ -81,14 +81,28 @@ class _Builder:
             return None
         rtype = _str(node, "type") or ""
         self.resource_types.setdefault(name, rtype)
-        properties = []
-        entry = node.entries.get("properties")
+        properties = self.text_map(node, "properties", index, self.where.properties)
+        source = self.text_map(node, "source", index, self.where.source)
+        return Resource(
+            name=name,
+            type=rtype,
+            properties=tuple(sorted(properties)),
+            source=tuple(sorted(source)),
+            location=self.loc(node),
+        )
+
+    def text_map(
+        self, node: Map, key: str, index: int, where: dict[tuple[int, str], Location]
+    ) -> list[tuple[str, str]]:
+        """A mapping of scalars as (key, text) pairs, each key's location noted in ``where``."""
+        pairs = []
+        entry = node.entries.get(key)
         if entry is not None and isinstance(entry[1], Map):
-            for key, (key_node, value) in entry[1].entries.items():
+            for name, (key_node, value) in entry[1].entries.items():
                 if isinstance(value, Scalar):
-                    properties.append((key, text_value(value)))
-                    self.where.properties[(index, key)] = self.loc(key_node)
-        return Resource(name=name, type=rtype, properties=tuple(sorted(properties)), location=self.loc(node))
+                    pairs.append((name, text_value(value)))
+                    where[(index, name)] = self.loc(key_node)
+        return pairs
 
     def job(self, index: int, node: Node) -> Job | None:
         if not isinstance(node, Map):
@@ -98,11 +112,15 @@ class _Builder:
             return None
         inputs = tuple(i for i in (self.input(n) for n in _items(node, "inputs")) if i is not None)
         outputs: list[str] = []
+        overwrite: list[str] = []
         for item in _items(node, "outputs"):
             target = item if isinstance(item, Scalar) else _scalar(item, "resource")
             if target is not None and target.tag == STR:
                 self.where.outputs[(index, len(outputs))] = self.loc(item)
                 outputs.append(target.value)
+                flag = _scalar(item, "overwrite") if isinstance(item, Map) else None
+                if flag is not None and bool_value(flag):
+                    overwrite.append(target.value)
         approval = _str(node, "approval")
         return Job(
             name=name,
@@ -118,6 +136,10 @@ class _Builder:
             approval="manual" if approval == "manual" else None,
             env=_pairs(node, "env"),
             runs_on=_pairs(node, "runs_on"),
+            runtime=_str(node, "runtime") or "",
+            dependency_mode=_str(node, "dependency_mode") or "strict",
+            max_in_flight=_max_in_flight(node),
+            overwrite=tuple(overwrite),
             location=self.loc(node),
         )
 
@@ -147,7 +169,27 @@ class _Builder:
                     )
                 )
             trigger = False
-        return Input(name=name, kind=kind, trigger=trigger, switch_off=switch_off, location=self.loc(node))
+        passed = tuple(
+            item.value
+            for item in _items(node, "passed")
+            if isinstance(item, Scalar) and item.tag == STR and kind == "resource"
+        )
+        return Input(
+            name=name,
+            kind=kind,
+            trigger=trigger,
+            switch_off=switch_off,
+            passed=passed,
+            location=self.loc(node),
+        )
+
+
+def _max_in_flight(node: Map) -> int:
+    given = _int(node, "max_in_flight")
+    if given is not None:
+        return given
+    serial = _bool(node, "serial")
+    return 0 if serial is False else 1
 
 
 def _scalar(node: Node, key: str) -> Scalar | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conveyor.model.pipeline import RESOURCE_TYPES
+from conveyor.model.pipeline import DEPENDENCY_MODES, RESOURCE_TYPES
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 NAME_HINT = "use letters, digits, '_', '.' and '-', starting with a letter or digit"
@@ -172,6 +172,12 @@ INPUT = Record(
             "'off' means the input never starts the job (as 'trigger: false'); 'on' is the default.",
             enum=("on", "off", "true", "false"),
         ),
+        Field(
+            "passed",
+            Kind("list", item=STR, noun="job names"),
+            "For a resource: read the latest version that went through a successful run of each of these "
+            "jobs (which must read it too); their success starts this job, not the resource's new versions.",
+        ),
     ),
     exactly_one=("resource", "job"),
 )
@@ -180,7 +186,15 @@ OUTPUT = Record(
     "output",
     "output",
     "A resource this job may write new versions of. A bare string is short for {resource: NAME}.",
-    (Field("resource", STR, "The name of the resource.", required=True),),
+    (
+        Field("resource", STR, "The name of the resource.", required=True),
+        Field(
+            "overwrite",
+            BOOL,
+            "With the shippable runtime: the new version starts empty instead of from the latest's "
+            "properties (Shippable's overwrite: true).",
+        ),
+    ),
     shorthand="resource",
 )
 
@@ -203,6 +217,13 @@ RESOURCE = Record(
             SCALAR_MAP,
             "Declared properties, kept as written (text). A 'params' resource's keys are exported to "
             "steps as environment variables, so they must be variable names.",
+        ),
+        Field(
+            "source",
+            SCALAR_MAP,
+            "How the resource makes versions by itself. 'time': schedule (a cron expression, UTC) or "
+            "every (a duration). 'git': repo (a path or URL), branch (default: the remote's HEAD) and "
+            "check_every (a duration, default 1m).",
         ),
         Field("description", STR, "What the resource is for."),
     ),
@@ -241,6 +262,28 @@ JOB = Record(
         Field("approval", STR, "'manual': each run waits for a person to approve it.", enum=("manual",)),
         Field("env", ENV_MAP, "Environment variables for every step (raw text values)."),
         Field("runs_on", SCALAR_MAP, "Worker labels a worker must have to run this job."),
+        Field(
+            "dependency_mode",
+            STR,
+            "How the job waits for what is upstream: 'strict' (the default: once everything upstream has "
+            "settled, one run for any number of triggers), 'chrono' (one run per trigger, in order, never "
+            "beside a directly connected job), 'immediate' (as soon as an input changes).",
+            enum=DEPENDENCY_MODES,
+        ),
+        Field(
+            "max_in_flight",
+            Kind("int", minimum=0, maximum=1000),
+            "How many runs of the job may run at once; 0 means no limit.",
+            default=1,
+        ),
+        Field("serial", BOOL, "true (the default): one run at a time; false: no limit (max_in_flight: 0)."),
+        Field(
+            "runtime",
+            STR,
+            "'shippable': steps get Shippable's job runtime ($JOB_STATE, $JOB_PREVIOUS_STATE, the IN/OUT "
+            "layout and variables, shipctl on the PATH); outputs merge over their latest version.",
+            enum=("shippable",),
+        ),
     ),
 )
 

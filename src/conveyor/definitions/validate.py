@@ -29,13 +29,15 @@ _CYCLE_SHOWN = 12
 class Where:
     """Locations the model has no room for; keys are positions in ``Pipeline.jobs``/``resources``."""
 
-    __slots__ = ("outputs", "properties")
+    __slots__ = ("outputs", "properties", "source")
 
     def __init__(self) -> None:
         #: (job index, output index) -> where the output is named
         self.outputs: dict[tuple[int, int], Location] = {}
         #: (resource index, property key) -> where the key is written
         self.properties: dict[tuple[int, str], Location] = {}
+        #: (resource index, source key) -> where the key is written
+        self.source: dict[tuple[int, str], Location] = {}
 
 
 def check_graph(pipeline: Pipeline, where: Where | None = None) -> list[Problem]:
@@ -59,6 +61,7 @@ class _Graph:
     def check(self) -> list[Problem]:
         self._names()
         self._params_keys()
+        self._sources()
         for index, job in enumerate(self.p.jobs):
             self._inputs(job)
             self._outputs(index, job)
@@ -89,6 +92,15 @@ class _Graph:
                         f"{line}); inputs are materialised by name, so names must be unique",
                     )
                 )
+
+    def _sources(self) -> None:
+        """What a resource's ``source`` says must make sense for its type (a cron line that parses...)."""
+        from conveyor.engine.checks import source_problems
+
+        for index, r in enumerate(self.p.resources):
+            for key, message in source_problems(r.type, dict(r.source)):
+                loc = self.where.source.get((index, key), r.location) if key else r.location
+                self.problems.append(_problem(loc, f"resource {r.name!r}: {message}"))
 
     def _params_keys(self) -> None:
         """A params resource's properties become environment variables of the steps that read it."""
@@ -134,6 +146,28 @@ class _Graph:
                 else:
                     hint = self.suggest.did_you_mean(i.name, names)
                 self.problems.append(_problem(i.location, f"input {i.name!r} names no {i.kind}{hint}"))
+            for upstream in i.passed:
+                self._passed(job, i, upstream)
+
+    def _passed(self, job: Job, i: Input, upstream: str) -> None:
+        """``passed: [J]`` on input R: J must be another job that reads R too."""
+        if upstream == job.name:
+            self.problems.append(
+                _problem(i.location, f"input {i.name!r} of job {job.name!r} cannot pass itself")
+            )
+            return
+        index = self.jobs.get(upstream)
+        if index is None:
+            hint = self.suggest.did_you_mean(upstream, self.jobs)
+            self.problems.append(_problem(i.location, f"passed: {upstream!r} names no job{hint}"))
+            return
+        if not any(u.kind == "resource" and u.name == i.name for u in self.p.jobs[index].inputs):
+            self.problems.append(
+                _problem(
+                    i.location,
+                    f"passed: job {upstream!r} does not read resource {i.name!r}, so no version passes it",
+                )
+            )
 
     def _outputs(self, index: int, job: Job) -> None:
         seen: set[str] = set()

@@ -28,6 +28,9 @@ class Graph:
     state_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
     #: jobs upstream first, for display.
     order: list[str] = field(default_factory=list)
+    #: job -> bitset of the jobs directly connected to it by triggering edges (parents and children):
+    #: a ``chrono`` job never runs beside one of them.
+    neighbours: list[int] = field(default_factory=list)
 
     def is_blocked_by(self, job: str, active_mask: int) -> bool:
         return bool(self.ancestors[self.index[job]] & active_mask)
@@ -53,6 +56,13 @@ def build(pipeline: Pipeline) -> Graph:
         for inp in j.inputs:
             if not inp.trigger:
                 continue
+            if inp.passed:  # the upstream jobs' success starts it, not the resource's new versions
+                for upstream in inp.passed:
+                    if upstream != j.name and j.name not in g.job_consumers.get(upstream, []):
+                        g.job_consumers.setdefault(upstream, []).append(j.name)
+                    if upstream in g.index and upstream != j.name:
+                        parents[me].append(g.index[upstream])
+                continue
             if inp.kind == "job":
                 g.job_consumers.setdefault(inp.name, []).append(j.name)
                 if inp.name in g.index:
@@ -64,10 +74,13 @@ def build(pipeline: Pipeline) -> Graph:
                         parents[me].append(g.index[producer])
     children: list[list[int]] = [[] for _ in jobs]
     indegree = [0] * len(jobs)
+    g.neighbours = [0] * len(jobs)
     for child, ps in enumerate(parents):
         for p in set(ps):
             children[p].append(child)
             indegree[child] += 1
+            g.neighbours[child] |= 1 << p
+            g.neighbours[p] |= 1 << child
     ready = deque(i for i, d in enumerate(indegree) if d == 0)
     ancestors = [0] * len(jobs)
     while ready:

@@ -3,9 +3,11 @@
 Pure: it takes rows and the graph and returns a decision, so every gate is testable with data.
 A pending run moves on when
 - its retry backoff (``not_before``) has passed,
-- no job upstream of it has a run pending, waiting for approval, queued or running (fan-in: a
-  diamond's join runs once, after everything upstream settled, with the latest versions),
-- its job has no run queued or running (jobs are serial), and
+- by its job's dependency mode: ``strict`` (the default) — no job upstream of it has a run pending,
+  waiting for approval, queued or running (fan-in: a diamond's join runs once, after everything upstream
+  settled, with the latest versions); ``chrono`` — no directly connected job is queued or running;
+  ``immediate`` — nothing upstream matters, nor whether its inputs have succeeded yet,
+- its job has fewer runs queued or running than its ``max_in_flight`` (1 by default: serial), and
 - no queued or running run of another job writes a state resource it writes (serialised writes).
 It then waits for approval if its job asks for one, and is queued otherwise.
 """
@@ -41,16 +43,23 @@ class ActiveSet:
     def __init__(self, graph: Graph, rows: Iterator[dict[str, Any]]) -> None:
         self._graph = graph
         self._rows = rows
+        #: jobs with any active run (pending included)
         self.mask = 0
-        self.busy: set[str] = set()
+        #: jobs with a queued or running run
+        self.busy_mask = 0
+        self.busy: dict[str, int] = {}
         self.locked: set[str] = set()
 
     def _absorb(self, row: dict[str, Any]) -> None:
         job = row["job_name"]
         self.mask |= self._graph.bit(job)
         if row["status"] in _RUNNING:
-            self.busy.add(job)
-            self.locked |= self._graph.state_outputs.get(job, frozenset())
+            self._hold(job)
+
+    def _hold(self, job: str) -> None:
+        self.busy[job] = self.busy.get(job, 0) + 1
+        self.busy_mask |= self._graph.bit(job)
+        self.locked |= self._graph.state_outputs.get(job, frozenset())
 
     def blocks(self, job: str) -> bool:
         """Whether an active run keeps ``job`` from moving on (upstream active, job busy, state locked)."""
@@ -64,12 +73,20 @@ class ActiveSet:
 
     def _blocked(self, job: str) -> bool:
         g = self._graph
-        return g.is_blocked_by(job, self.mask) or job in self.busy or bool(g.state_outputs[job] & self.locked)
+        spec = g.pipeline.jobs[g.index[job]]
+        if spec.max_in_flight and self.busy.get(job, 0) >= spec.max_in_flight:
+            return True
+        if g.state_outputs[job] & self.locked:
+            return True
+        if spec.dependency_mode == "chrono":
+            return bool(g.neighbours[g.index[job]] & self.busy_mask)
+        if spec.dependency_mode == "immediate":
+            return False
+        return g.is_blocked_by(job, self.mask)
 
     def take(self, job: str) -> None:
         """The job's run was just queued: it is busy now, and holds its state resources."""
-        self.busy.add(job)
-        self.locked |= self._graph.state_outputs[job]
+        self._hold(job)
 
 
 def decide(
@@ -93,9 +110,11 @@ def decide(
             d.wake_at = run["not_before"] if d.wake_at is None else min(d.wake_at, run["not_before"])
             actives.take(job)  # a retry waiting out its backoff keeps its place ahead of newer runs
             continue
-        if actives.blocks(job) or not inputs_ready(job):
+        if actives.blocks(job):
             continue
         spec = graph.pipeline.jobs[graph.index[job]]
+        if spec.dependency_mode != "immediate" and not inputs_ready(job):
+            continue
         if spec.approval and not run["approved"]:
             d.await_approval.append(run["id"])
             continue

@@ -27,6 +27,10 @@ RESOURCE_TYPES = (
 )
 
 InputKind = Literal["resource", "job"]
+#: How a job waits for its upstream (Shippable's dependencyMode, FACTS.md 2.2): ``strict`` runs once
+#: everything upstream has settled (coalescing triggers); ``chrono`` runs once per trigger, in order, never
+#: beside a directly connected job; ``immediate`` runs as soon as an input changes.
+DEPENDENCY_MODES = ("strict", "chrono", "immediate")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,9 @@ class Input:
     trigger: bool = True
     #: ``switch: off`` (Shippable's word) was given: the input never starts the job.
     switch_off: bool = False
+    #: Concourse's ``passed:``: read the latest version of this resource that went through a successful
+    #: run of each of these jobs; their success (not the resource's new versions) starts the job.
+    passed: tuple[str, ...] = ()
     location: Location = field(default=Location(), compare=False)
 
 
@@ -72,6 +79,9 @@ class Resource:
     type: str
     #: Declared properties: applying a pipeline whose declared properties changed makes a new version.
     properties: tuple[tuple[str, str], ...] = ()
+    #: How the resource finds new versions by itself (``time``: ``schedule``/``every``; ``git``:
+    #: ``repo``/``branch``/``check_every``), as written.
+    source: tuple[tuple[str, str], ...] = ()
     location: Location = field(default=Location(), compare=False)
 
     @property
@@ -95,6 +105,14 @@ class Job:
     approval: Literal["manual"] | None = None
     env: tuple[tuple[str, str], ...] = ()
     runs_on: tuple[tuple[str, str], ...] = ()
+    #: "shippable": steps see Shippable's job runtime ($JOB_STATE, IN/OUT layout, shipctl); "" native
+    runtime: str = ""
+    #: outputs whose new version starts empty instead of from the latest's properties (Shippable's
+    #: ``overwrite: true``; with the Shippable runtime, other outputs merge over the latest)
+    overwrite: tuple[str, ...] = ()
+    dependency_mode: str = "strict"
+    #: runs of this job at once (1: serial, the default; 0: no limit)
+    max_in_flight: int = 1
     location: Location = field(default=Location(), compare=False)
 
     @property
@@ -162,11 +180,15 @@ def job_to_dict(j: Job) -> dict[str, Any]:
                 item["trigger"] = False
             if i.switch_off:
                 item["switch"] = "off"
+            if i.passed:
+                item["passed"] = list(i.passed)
             ins.append(item)
         d["inputs"] = ins
     d["steps"] = [_step_to_dict(s) for s in j.steps]
     if j.outputs:
-        d["outputs"] = [{"resource": o} for o in j.outputs]
+        d["outputs"] = [
+            {"resource": o, **({"overwrite": True} if o in j.overwrite else {})} for o in j.outputs
+        ]
     if j.timeout is not None:
         d["timeout"] = j.timeout
     if j.retries:
@@ -183,6 +205,12 @@ def job_to_dict(j: Job) -> dict[str, Any]:
         d["env"] = dict(j.env)
     if j.runs_on:
         d["runs_on"] = dict(j.runs_on)
+    if j.runtime:
+        d["runtime"] = j.runtime
+    if j.dependency_mode != "strict":
+        d["dependency_mode"] = j.dependency_mode
+    if j.max_in_flight != 1:
+        d["max_in_flight"] = j.max_in_flight
     return d
 
 
@@ -190,6 +218,8 @@ def resource_to_dict(r: Resource) -> dict[str, Any]:
     d: dict[str, Any] = {"name": r.name, "type": r.type}
     if r.properties:
         d["properties"] = dict(r.properties)
+    if r.source:
+        d["source"] = dict(r.source)
     return d
 
 
@@ -211,7 +241,12 @@ def _steps_from(raw: list[dict[str, Any]] | None) -> tuple[Step, ...]:
 
 def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
     resources = tuple(
-        Resource(name=r["name"], type=r["type"], properties=tuple(sorted(r.get("properties", {}).items())))
+        Resource(
+            name=r["name"],
+            type=r["type"],
+            properties=tuple(sorted(r.get("properties", {}).items())),
+            source=tuple(sorted(r.get("source", {}).items())),
+        )
         for r in d.get("resources", ())
     )
     jobs = []
@@ -225,6 +260,7 @@ def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
                     kind=kind,
                     trigger=i.get("trigger", True),
                     switch_off=i.get("switch") == "off",
+                    passed=tuple(i.get("passed", ())),
                 )
             )
         jobs.append(
@@ -242,6 +278,10 @@ def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
                 approval=j.get("approval"),
                 env=tuple(sorted(j.get("env", {}).items())),
                 runs_on=tuple(sorted(j.get("runs_on", {}).items())),
+                runtime=j.get("runtime", ""),
+                dependency_mode=j.get("dependency_mode", "strict"),
+                max_in_flight=j.get("max_in_flight", 1),
+                overwrite=tuple(o["resource"] for o in j.get("outputs", ()) if o.get("overwrite")),
             )
         )
     return Pipeline(name=d["name"], resources=resources, jobs=tuple(jobs))

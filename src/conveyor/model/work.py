@@ -59,6 +59,18 @@ class RunSpec:
     state_limit: int
     log_limit: int
     output_files_limit: int
+    #: "run" (a pipeline job's run) or "task" (one unit of a workflow, e.g. a Task state's command,
+    #: whose stdout is its result); ``run_id`` is the id within that kind.
+    kind: str = "run"
+    #: a workflow task's input (JSON text): on the task's stdin, and in the file ``$CONVEYOR_TASK_INPUT``
+    task_input: str | None = None
+    #: "shippable": the steps get Shippable's job runtime (``worker/shippable.py``)
+    runtime: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """What identifies the work across kinds (a run and a task may share an id)."""
+        return (self.kind, self.run_id)
 
 
 @dataclass
@@ -73,6 +85,8 @@ class RunResult:
     #: None when the run's state could not be kept (e.g. over the limit): the previous state stays.
     state_files: dict[str, bytes] | None = None
     properties: dict[str, str] = field(default_factory=dict)
+    #: a task's standard output (its result); runs send stdout to the log instead
+    stdout: bytes = b""
 
 
 # -- the wire: JSON forms for remote workers (files as base64) -------------------------------------
@@ -110,6 +124,9 @@ def spec_from_json(data: dict[str, Any]) -> RunSpec:
         state_limit=data["state_limit"],
         log_limit=data["log_limit"],
         output_files_limit=data["output_files_limit"],
+        kind=data.get("kind", "run"),
+        task_input=data.get("task_input"),
+        runtime=data.get("runtime", ""),
         **steps,
     )
 
@@ -124,6 +141,7 @@ def result_to_json(result: RunResult) -> dict[str, Any]:
         "outputs": {name: {"properties": p, "files": _b64(f)} for name, (p, f) in result.outputs.items()},
         "state_files": None if result.state_files is None else _b64(result.state_files),
         "properties": result.properties,
+        "stdout": base64.b64encode(result.stdout).decode(),
     }
 
 
@@ -140,4 +158,5 @@ def result_from_json(data: dict[str, Any]) -> RunResult:
         },
         state_files=None if data.get("state_files") is None else _unb64(data["state_files"]),
         properties=dict(data.get("properties", {})),
+        stdout=_unb64({"stdout": data.get("stdout", "")})["stdout"],
     )

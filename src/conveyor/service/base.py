@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from typing import Any
 
 from conveyor.engine.dag import Graph, build
 from conveyor.errors import BadInput, NotFound
@@ -93,6 +94,9 @@ class ServiceBase:
         self._meta: dict[tuple[int, int], tuple[dict[str, int], dict[str, Row]]] = {}
         #: jobs known to have succeeded at least once: that only ever becomes true.
         self._succeeded_jobs: set[int] = set()
+        #: workflow id -> (row revision, execution) as this process last saved it; taken out on use, so
+        #: a rolled-back transaction leaves nothing stale behind
+        self._executions: dict[int, tuple[int, Any]] = {}
 
         #: called (no arguments) after a commit that queued runs: local pools and lease long-polls wake up
         self.on_queued: list[Callable[[], None]] = []

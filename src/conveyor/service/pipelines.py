@@ -123,6 +123,9 @@ class PipelineOps(ServiceBase):
                 ctx.resource_rows[rrow["name"]] = {"id": rrow["id"], "type": rrow["type"], "active": 0}
                 tx.update_resource(rrow["id"], rrow["type"], rrow["declared_digest"], False)
             self._meta[(pid, number)] = (ctx.job_ids, ctx.resource_rows)
+            from conveyor.service.checks import sync_checks
+
+            sync_checks(ctx, pipeline)
             for name, declared in to_version:
                 self._new_version(ctx, name, declared, {}, "pipeline", f"pipeline version {number}")
 
@@ -172,16 +175,20 @@ class PipelineOps(ServiceBase):
         of triggers makes one run that reads the latest of everything."""
         tx = ctx.tx
         job_id = ctx.job_ids[job]
+        spec = ctx.graph.pipeline.job(job)
         pending = tx.pending_run_of_job(ctx.pipeline_id, job_id)
+        chrono = spec is not None and spec.dependency_mode == "chrono"
+        if chrono and pending is not None and pending["created_at"] != ctx.now:
+            pending = None  # one run per trigger, in order; what one change starts at once is one trigger
         if pending is not None:
             causes = json.loads(pending["causes"])
-            if len(causes) < 20 and cause not in causes:
+            # a workflow's cause is kept whatever the count: the run's end is reported to each waiting task
+            if (len(causes) < 20 or cause.get("kind") == "workflow") and cause not in causes:
                 tx.set_causes(pending["id"], [*causes, cause])
             if pending["status"] == RunStatus.WAITING_APPROVAL:
                 # new upstream work: wait for it to settle, then ask again for the newer inputs
                 tx.set_run_status(pending["id"], RunStatus.PENDING)
             return int(pending["id"])
-        spec = ctx.graph.pipeline.job(job)
         runs_on = canonical_json(dict(spec.runs_on)) if spec is not None and spec.runs_on else ""
         run_id, number = tx.insert_run(
             ctx.pipeline_id, ctx.version, job_id, job, [cause], ctx.now, runs_on=runs_on
@@ -197,6 +204,9 @@ class PipelineOps(ServiceBase):
         one that makes its first version)."""
         job = ctx.graph.pipeline.job(job_name)
         assert job is not None
+        for inp in job.resource_inputs:
+            if inp.passed and self._passed_version(ctx, inp.name, inp.passed) is None:
+                return False
         for inp in job.job_inputs:
             jid = ctx.job_ids.get(inp.name)
             if jid is None:
@@ -209,6 +219,14 @@ class PipelineOps(ServiceBase):
                     return False
                 self._succeeded_jobs.add(jid)
         return True
+
+    def _passed_version(self, ctx: Ctx, resource: str, passed: tuple[str, ...]) -> int | None:
+        """The latest version of ``resource`` read by a successful run of every job in ``passed``."""
+        rrow = ctx.resource_rows.get(resource)
+        job_ids = [ctx.job_ids[j] for j in passed if j in ctx.job_ids]
+        if rrow is None or len(job_ids) != len(passed):
+            return None
+        return ctx.tx.latest_version_passed(rrow["id"], resource, job_ids)
 
     def _promote(self, ctx: Ctx) -> Decision:
         tx = ctx.tx

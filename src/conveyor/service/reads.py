@@ -190,8 +190,16 @@ class ReadOps(ServiceBase):
             return tx.pipeline_versions(self._pipeline(tx, pipeline)["id"])
 
     def resources(self, pipeline: str) -> list[Row]:
+        """A pipeline's resources; a webhook's token shows only as whether one is set."""
         with self.store.read() as tx:
-            return tx.resources(self._pipeline(tx, pipeline)["id"])
+            rows = tx.resources(self._pipeline(tx, pipeline)["id"])
+        return [
+            {
+                **{k: v for k, v in r.items() if k != "webhook_token"},
+                "webhook": r.get("webhook_token") is not None,
+            }
+            for r in rows
+        ]
 
     def runs_page(
         self,

@@ -14,7 +14,7 @@ from conveyor.model.resources import blob_digest
 from conveyor.model.runs import RETRYABLE, RunStatus
 from conveyor.model.work import InputMaterial, OutputSpec, RunResult, RunSpec
 from conveyor.service.base import Ctx, _steps, pid_alive
-from conveyor.service.pipelines import PipelineOps
+from conveyor.service.tasks import TaskOps
 from conveyor.store.base import Row, Tx
 
 #: A worker may carry at most this many labels: leasing matches every subset of them.
@@ -36,7 +36,7 @@ def accepted_requirements(labels: dict[str, str]) -> list[str]:
     return accepted
 
 
-class WorkerOps(PipelineOps):
+class WorkerOps(TaskOps):
     # -- workers --------------------------------------------------------------------------------
     def register_worker(
         self,
@@ -55,18 +55,26 @@ class WorkerOps(PipelineOps):
                 name, hostname or os.uname().nodename, os.getpid() if pid is None else pid, labels, now
             )
 
-    def heartbeat(self, worker_id: int) -> list[tuple[int, str]]:
-        """Renew the worker's leases; returns the runs it holds that someone asked to cancel."""
+    def heartbeat(self, worker_id: int) -> list[tuple[tuple[str, int], str]]:
+        """Renew the worker's leases; returns the runs and tasks it holds that must be cancelled."""
         now = self._now()
         with self._transaction() as tx:
             if tx.worker(worker_id) is None:
                 raise NotFound(f"no worker {worker_id}")
             tx.heartbeat_worker(worker_id, now)
             tx.extend_leases(worker_id, now + self.settings.lease_seconds)
-            return [(r["id"], r["cancel_reason"]) for r in tx.cancels_for_worker(worker_id)]
+            tx.extend_task_leases(worker_id, now + self.settings.lease_seconds)
+            cancels = [(("run", r["id"]), r["cancel_reason"]) for r in tx.cancels_for_worker(worker_id)]
+            cancels += [
+                (("task", r["id"]), r["cancel_reason"]) for r in tx.task_cancels_for_worker(worker_id)
+            ]
+            return cancels
 
-    def append_log(self, worker_id: int | None, run_id: int, data: bytes) -> None:
-        """Stream part of a running run's log, so it can be followed live."""
+    def append_log(self, worker_id: int | None, run_id: int, data: bytes, kind: str = "run") -> None:
+        """Stream part of a running run's (or task's) log, so it can be followed live."""
+        if kind == "task":
+            self.append_task_log(worker_id, run_id, data)
+            return
         if not data:
             return
         now = self._now()
@@ -81,9 +89,12 @@ class WorkerOps(PipelineOps):
             tx.append_log(run_id, tx.next_log_seq(run_id), data, now)
 
     def tick(self) -> list[int]:
-        """One pass of the server's scheduler loop: recover runs whose worker is gone, and move on
-        pending runs whose retry backoff has passed. Returns the runs recovered."""
+        """One pass of the server's scheduler loop: recover runs whose worker is gone, fire workflows'
+        due timers, and move on pending runs whose retry backoff has passed. Returns the runs recovered."""
         lost = self.recover()
+        while self.advance_workflows() >= 100:
+            pass
+        self.check_resources()
         now = self._now()
         with self._transaction() as tx:
             for pipeline_id in tx.pipelines_with_pending():
@@ -101,10 +112,12 @@ class WorkerOps(PipelineOps):
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
         wait: float = 0.0,
+        workflow: str | None = None,
     ) -> list[RunSpec]:
         """Take up to ``limit`` queued runs, resolve their inputs to the latest versions, mark them
-        running. With ``labels``, only runs whose job's ``runs_on`` those labels satisfy; without
-        (``conveyor run`` on one machine), any run. With ``wait``, block up to that many seconds for
+        running; then, with room left, workflow tasks. With ``labels``, only work whose ``runs_on``
+        those labels satisfy; without (one machine), any. ``pipeline`` leases only that pipeline's
+        runs, ``workflow`` only that workflow's tasks. With ``wait``, block up to that many seconds for
         work to be queued (woken at once by this process's commits; other replicas' every 0.25 s)."""
         if limit <= 0:
             return []
@@ -112,13 +125,30 @@ class WorkerOps(PipelineOps):
         while True:
             seen = self._queued_generation
             with self._transaction() as tx:
-                specs = self._lease(tx, worker_id, limit, pipeline, self._now(), labels=labels)
+                specs = self._lease_any(tx, worker_id, limit, pipeline, workflow, labels, self._now())
             remaining = deadline - time.monotonic()
             if specs or remaining <= 0 or self.closing.is_set():
                 return specs
             with self._queued_cond:
                 if self._queued_generation == seen:
                     self._queued_cond.wait(min(remaining, 0.25))
+
+    def _lease_any(
+        self,
+        tx: Tx,
+        worker_id: int,
+        limit: int,
+        pipeline: str | None,
+        workflow: str | None,
+        labels: dict[str, str] | None,
+        now: float,
+        ctx: Ctx | None = None,
+    ) -> list[RunSpec]:
+        specs = self._lease(tx, worker_id, limit, pipeline, now, ctx, labels=labels)
+        if len(specs) < limit and pipeline is None:
+            accepted = None if labels is None else accepted_requirements(labels)
+            specs += self._lease_tasks(tx, worker_id, limit - len(specs), accepted, workflow, now)
+        return specs
 
     def _lease(
         self,
@@ -177,7 +207,9 @@ class WorkerOps(PipelineOps):
         rows = []
         for inp in job.inputs:
             version_id = upstream_id = None
-            if inp.kind == "resource":
+            if inp.kind == "resource" and inp.passed:
+                version_id = self._passed_version(ctx, inp.name, inp.passed)
+            elif inp.kind == "resource":
                 rrow = ctx.resource_rows.get(inp.name)
                 latest = ctx.tx.latest_version(rrow["id"]) if rrow else None
                 version_id = latest["id"] if latest else None
@@ -231,6 +263,8 @@ class WorkerOps(PipelineOps):
                 rtype = "job"
             materials.append(InputMaterial(row["name"], row["kind"], rtype, props, version, files))
         env.update(dict(job.env))
+        if job.runtime == "shippable":
+            env.update(_shippable_env(job.name, run["causes"]))
         previous = tx.last_state_of_job(run["job_id"], run["id"])
         state_files = self._blobs(tx, json.loads(previous["state_files"])) if previous else {}
         s = self.settings
@@ -252,6 +286,8 @@ class WorkerOps(PipelineOps):
             state_limit=s.state_limit,
             log_limit=s.log_limit,
             output_files_limit=s.output_files_limit,
+            task_input=_workflow_input(run["causes"]),
+            runtime=job.runtime,
         )
 
     def complete(self, worker_id: int | None, run_id: int, result: RunResult) -> Row:
@@ -267,10 +303,21 @@ class WorkerOps(PipelineOps):
         lease: int = 0,
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
+        kind: str = "run",
+        workflow: str | None = None,
     ) -> tuple[Row, list[RunSpec]]:
         """``complete`` and, in the same transaction, ``lease`` up to ``lease`` runs for the same
-        worker: one durable commit per job instead of two."""
+        worker: one durable commit per job instead of two. ``kind="task"`` completes a workflow task."""
         now = self._now()
+        if kind == "task":
+            with self._transaction() as tx:
+                done = self._complete_task(tx, worker_id, run_id, result, now)
+                more = (
+                    self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now)
+                    if lease > 0 and worker_id
+                    else []
+                )
+                return done, more
         with self._transaction() as tx:
             run = tx.run(run_id)
             if run is None:
@@ -284,7 +331,7 @@ class WorkerOps(PipelineOps):
             after = self._finish(ctx, run, result)
             self._promote(ctx)
             specs = (
-                self._lease(tx, worker_id, lease, pipeline, now, ctx, labels=labels)
+                self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now, ctx)
                 if lease > 0 and worker_id
                 else []
             )
@@ -301,10 +348,14 @@ class WorkerOps(PipelineOps):
             state_map = shas
         creator = f"{job_name} #{run['number']}"
         if status == RunStatus.SUCCEEDED:
+            spec = ctx.graph.pipeline.job(job_name)
+            shippable = spec is not None and spec.runtime == "shippable"
             for name, (props, files) in result.outputs.items():
                 rrow = ctx.resource_rows.get(name)
                 if rrow is None:
                     continue
+                if rrow["type"] == "version":
+                    props = self._version_output(ctx.tx, ctx.tx.latest_version(rrow["id"]), props)
                 self._new_version(
                     ctx,
                     name,
@@ -314,7 +365,9 @@ class WorkerOps(PipelineOps):
                     creator,
                     run_id,
                     exclude_job=job_name,
-                    merge=rrow["type"] == "state",
+                    # Shippable's OUT versions start from the latest's property bag unless overwrite
+                    merge=rrow["type"] == "state"
+                    or (shippable and spec is not None and name not in spec.overwrite),
                 )
         after = tx.finish_run(
             run_id,
@@ -329,6 +382,8 @@ class WorkerOps(PipelineOps):
         if result.log:
             tx.append_log(run_id, tx.next_log_seq(run_id), result.log, ctx.now)
         tx.add_event(f"run.{status}", ctx.now, ctx.pipeline_id, run_id, message=result.message)
+        if '"workflow"' in run["causes"]:
+            self._job_run_finished(ctx, run, status, result.properties)
         for count in self.on_finished:
             count(status)
         if status == RunStatus.SUCCEEDED:
@@ -382,4 +437,20 @@ class WorkerOps(PipelineOps):
                 self._finish(ctx, run, RunResult(status=RunStatus.ERRORED, message=f"interrupted: {why}"))
                 self._promote(ctx)
                 lost.append(row["id"])
+            self._recover_tasks(tx, now)
         return lost
+
+
+def _workflow_input(causes: str) -> str | None:
+    """For a run a workflow's Task started (``job:`` resources): the latest such task's input, as JSON."""
+    if '"workflow"' not in causes:
+        return None
+    inputs = [c.get("input") for c in json.loads(causes) if c.get("kind") == "workflow"]
+    return json.dumps(inputs[-1], separators=(",", ":")) if inputs else None
+
+
+def _shippable_env(job: str, causes: str) -> dict[str, str]:
+    """What Shippable told a job about its run: its name and what triggered it."""
+    first: dict[str, Any] = next(iter(json.loads(causes)), {})
+    by = first.get("resource") or first.get("job") or first.get("by") or first.get("kind") or ""
+    return {"JOB_NAME": job, "JOB_TRIGGERED_BY_NAME": str(by), "JOB_TYPE": "runSh"}

@@ -20,6 +20,7 @@ execution is still waiting for; re-issuing them is safe, as tokens identify them
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from datetime import datetime
@@ -116,6 +117,18 @@ class Execution:
         if not isinstance(state, Mapping) or state.get("format") != FORMAT:
             raise BadInput(f"not an execution state of format {FORMAT}")
         return cls(copy_json(dict(state), "the execution state"))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Execution:
+        """The execution ``to_json`` wrote: parsed once, without the defensive copy of ``from_dict``."""
+        state = json.loads(text)
+        if not isinstance(state, dict) or state.get("format") != FORMAT:
+            raise BadInput(f"not an execution state of format {FORMAT}")
+        return cls(state)
+
+    def to_json(self) -> str:
+        """Everything about the execution as JSON text (what a store keeps between calls)."""
+        return json.dumps(self._s, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Everything about the execution, as a fresh JSON-ready dict."""

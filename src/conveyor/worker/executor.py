@@ -118,6 +118,12 @@ class Execution:
         self.state = self.dir / "state"
         self.run_properties = self.dir / "run.properties"
         self.log_path = self.dir / "log"
+        #: a task's stdout is its result, kept apart from the log (its stderr)
+        self.stdout_path = self.dir / "stdout"
+        self.task_input_path = self.dir / "task-input.json"
+        #: the state kept with the run (Shippable's runtime keeps $JOB_STATE, or the previous on failure)
+        self.kept_state = self.state
+        self.shippable_job_state: Path | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.status = "running"
         self.message = ""
@@ -167,6 +173,13 @@ class Execution:
             "CONVEYOR_STATE": str(self.state),
             "CONVEYOR_RUN_PROPERTIES": str(self.run_properties),
         }
+        if s.task_input is not None:
+            self.task_input_path.write_text(s.task_input)
+            self.env["CONVEYOR_TASK_INPUT"] = str(self.task_input_path)
+        if s.runtime == "shippable":
+            from conveyor.worker import shippable
+
+            self.env.update(shippable.prepare(self))
 
     # -- driving --------------------------------------------------------------------------------
     def start_next(self) -> subprocess.Popen[bytes] | None:
@@ -185,15 +198,7 @@ class Execution:
             self._spawned += 1
             env = {**self.env, **step.env} if step.env else self.env
             try:
-                self.proc = subprocess.Popen(
-                    ["/bin/sh", "-ec", step.run],
-                    cwd=self.work,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=self._log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+                self.proc = self._spawn(step, env)
             except OSError as exc:
                 self.steps.append({"phase": phase, "label": step.label, "exit_code": None, "note": str(exc)})
                 self._fail("errored", f"step '{step.label}' could not start: {exc}")
@@ -205,6 +210,29 @@ class Execution:
             self.status, self.exit_code = "succeeded", 0
         self.done = True
         return None
+
+    def _spawn(self, step: StepSpec, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        if self.spec.kind != "task":
+            return subprocess.Popen(
+                ["/bin/sh", "-ec", step.run],
+                cwd=self.work,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        # a task reads its input on stdin; its stdout is its result, its stderr the log
+        with open(self.task_input_path, "rb") as stdin, open(self.stdout_path, "ab") as stdout:
+            return subprocess.Popen(
+                ["/bin/sh", "-ec", step.run],
+                cwd=self.work,
+                env=env,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=self._log,
+                start_new_session=True,
+            )
 
     def step_exited(self, returncode: int) -> None:
         """Record the step; a failure switches to the failure path (hooks' own failures only log)."""
@@ -268,9 +296,15 @@ class Execution:
     # -- collecting -----------------------------------------------------------------------------
     def result(self) -> RunResult:
         s = self.spec
+        if s.runtime == "shippable":
+            from conveyor.worker import shippable
+
+            shippable.collect(self)
         res = RunResult(status=self.status, exit_code=self.exit_code, message=self.message, steps=self.steps)
         try:
-            res.state_files = _read_tree(self.state, s.state_limit, "the job's state files ($CONVEYOR_STATE)")
+            res.state_files = _read_tree(
+                self.kept_state, s.state_limit, "the job's state files ($CONVEYOR_STATE)"
+            )
         except OutputError as exc:
             res.state_files = None
             if res.status == "succeeded":
@@ -291,6 +325,9 @@ class Execution:
             except OutputError as exc:
                 res.status, res.message, res.outputs = "failed", str(exc), {}
                 os.write(self._log, f"\n✖ {exc}\n".encode())
+        if s.kind == "task" and self.stdout_path.is_file():
+            with open(self.stdout_path, "rb") as f:
+                res.stdout = f.read(s.output_files_limit + 1)
         res.log = self.read_new_log(final=True)
         os.close(self._log)
         return res

@@ -49,3 +49,26 @@ def _is_idle(service: Service, pipeline: str) -> float | bool:
         if decision.wake_at is not None:  # a retry waiting out its backoff
             return float(decision.wake_at)
     return True
+
+
+def run_workflow(service: Service, pool: Pool, workflow: str) -> str:
+    """Run a state-machine workflow's tasks (and the job runs its ``job:`` tasks start) until it is
+    over; returns its final status."""
+    pool.run_workflow_until_idle(workflow, lambda: _workflow_idle(service, workflow))
+    return service.workflow_activity(workflow)[0]
+
+
+def _workflow_idle(service: Service, workflow: str) -> float | bool:
+    service.advance_workflows()
+    status, tasks, next_timer = service.workflow_activity(workflow)
+    if status not in ("queued", "running"):
+        return True
+    if tasks.get("queued"):
+        return False
+    if tasks.get("running") or tasks.get("waiting"):  # another worker's, or a job's run: wait for it
+        time.sleep(0.05)
+        service.tick()
+        return False
+    if next_timer is not None:
+        return float(next_timer)
+    return True

@@ -27,6 +27,8 @@ from conveyor.worker.executor import Execution
 
 #: Called with ("started", spec, None) and ("finished", spec, run_row).
 Listener = Callable[[str, RunSpec, dict[str, Any] | None], None]
+#: (kind, id): a pipeline run and a workflow task may share an id.
+Key = tuple[str, int]
 
 
 class Backend(Protocol):
@@ -39,6 +41,7 @@ class Backend(Protocol):
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
         wait: float = 0.0,
+        workflow: str | None = None,
     ) -> list[RunSpec]: ...
 
     def complete_and_lease(
@@ -49,11 +52,13 @@ class Backend(Protocol):
         lease: int = 0,
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
+        kind: str = "run",
+        workflow: str | None = None,
     ) -> tuple[dict[str, Any], list[RunSpec]]: ...
 
-    def heartbeat(self, worker_id: int) -> list[tuple[int, str]]: ...
+    def heartbeat(self, worker_id: int) -> list[tuple[Key, str]]: ...
 
-    def append_log(self, worker_id: int | None, run_id: int, data: bytes) -> None: ...
+    def append_log(self, worker_id: int | None, run_id: int, data: bytes, kind: str = "run") -> None: ...
 
 
 @dataclass
@@ -94,9 +99,11 @@ class Pool:
         self.work_root = config.work_root.absolute()
         self.scratch_root = config.scratch_root.absolute()
         self.listener = listener or (lambda kind, spec, row: None)
-        self.slots: dict[int, _Slot] = {}
+        self.slots: dict[Key, _Slot] = {}
         self.finished: list[dict[str, Any]] = []
+        #: lease only this pipeline's runs (``conveyor run``), or only this workflow's tasks
         self.pipeline: str | None = None
+        self.workflow: str | None = None
         self._sel = selectors.DefaultSelector()
         self._heartbeat_every = max(0.2, config.lease_seconds / 3)
         self._next_heartbeat = time.monotonic() + self._heartbeat_every
@@ -158,6 +165,12 @@ class Pool:
         self.pipeline = pipeline
         self._run(lambda: self._idle_check(is_idle))
 
+    def run_workflow_until_idle(self, workflow: str, is_idle: Callable[[], float | bool]) -> None:
+        """Run one workflow's tasks until ``is_idle()`` says it is over (True), or returns a time to
+        look again at (a Wait state's or a retry's timer)."""
+        self.workflow = workflow
+        self._run(lambda: self._idle_check(is_idle))
+
     def run_forever(self) -> None:
         """Serve until ``drain()`` (or SIGTERM in the main thread) and the runs in hand are done."""
         self._run(self._idle_forever)
@@ -175,7 +188,9 @@ class Pool:
                 free = self.concurrency - len(self.slots)
                 if free > 0 and self._maybe_queued and not self._draining:
                     wait = self.config.idle_wait if not self.slots else 0.0
-                    specs = self.backend.lease(self.worker_id, free, self.pipeline, self.config.labels, wait)
+                    specs = self.backend.lease(
+                        self.worker_id, free, self.pipeline, self.config.labels, wait, self.workflow
+                    )
                     self._maybe_queued = len(specs) == free
                     for spec in specs:
                         self._start(spec)
@@ -224,12 +239,12 @@ class Pool:
         if self.config.poll_seconds is not None:
             self._maybe_queued = True
         now = time.time()
-        for run_id, slot in list(self.slots.items()):
+        for work, slot in list(self.slots.items()):
             ex = slot.execution
-            if ex.deadline is not None and now >= ex.deadline and run_id in self.slots:
+            if ex.deadline is not None and now >= ex.deadline and work in self.slots:
                 self._unregister(slot)
                 ex.timed_out()
-                self._advance(run_id)
+                self._advance(work)
         if self.config.stream_logs and time.monotonic() >= self._next_log:
             self._ship_logs()
             self._next_log = time.monotonic() + 0.5
@@ -245,19 +260,19 @@ class Pool:
 
     def _heartbeat(self) -> None:
         self._next_heartbeat = time.monotonic() + self._heartbeat_every
-        for run_id, reason in self.backend.heartbeat(self.worker_id):
-            slot = self.slots.get(run_id)
+        for key, reason in self.backend.heartbeat(self.worker_id):
+            slot = self.slots.get(key)
             if slot is not None:
                 self._unregister(slot)
                 slot.execution.cancel(reason)
-                self._report(run_id)
+                self._report(key)
 
     def _ship_logs(self) -> None:
-        for run_id, slot in list(self.slots.items()):
+        for (kind, run_id), slot in list(self.slots.items()):
             data = slot.execution.read_new_log()
             if data:
                 try:
-                    self.backend.append_log(self.worker_id, run_id, data)
+                    self.backend.append_log(self.worker_id, run_id, data, kind)
                 except Conflict:
                     pass  # the run was taken from us; its result will be refused too
 
@@ -271,27 +286,27 @@ class Pool:
             hook_grace=self.config.hook_grace,
             keep=self.config.keep_workdirs,
         )
-        self.slots[spec.run_id] = _Slot(ex)
+        self.slots[spec.key] = _Slot(ex)
         self.listener("started", spec, None)
-        self._advance(spec.run_id)
+        self._advance(spec.key)
 
-    def _advance(self, run_id: int) -> None:
-        slot = self.slots[run_id]
+    def _advance(self, key: Key) -> None:
+        slot = self.slots[key]
         proc = slot.execution.start_next()
         if proc is None:
-            self._report(run_id)
+            self._report(key)
             return
         slot.pidfd = os.pidfd_open(proc.pid)
-        self._sel.register(slot.pidfd, selectors.EVENT_READ, run_id)
+        self._sel.register(slot.pidfd, selectors.EVENT_READ, key)
 
-    def _exited(self, run_id: int) -> None:
-        slot = self.slots[run_id]
+    def _exited(self, key: Key) -> None:
+        slot = self.slots[key]
         proc = slot.execution.proc
         assert proc is not None
         code = proc.wait()
         self._unregister(slot)
         slot.execution.step_exited(code)
-        self._advance(run_id)
+        self._advance(key)
 
     def _unregister(self, slot: _Slot) -> None:
         if slot.pidfd is not None:
@@ -299,8 +314,8 @@ class Pool:
             os.close(slot.pidfd)
             slot.pidfd = None
 
-    def _report(self, run_id: int) -> None:
-        slot = self.slots.pop(run_id)
+    def _report(self, key: Key) -> None:
+        slot = self.slots.pop(key)
         ex = slot.execution
         result = ex.result()
         lease = 0 if (self._stopping or self._draining) else self.concurrency - len(self.slots)
@@ -308,7 +323,14 @@ class Pool:
         row: dict[str, Any] | None
         try:
             row, specs = self.backend.complete_and_lease(
-                self.worker_id, run_id, result, lease, self.pipeline, self.config.labels
+                self.worker_id,
+                ex.spec.run_id,
+                result,
+                lease,
+                self.pipeline,
+                self.config.labels,
+                ex.spec.kind,
+                self.workflow,
             )
             self._maybe_queued = len(specs) == lease
         except Conflict:
@@ -325,11 +347,11 @@ class Pool:
 
     def _cancel_all(self, reason: str, status: str = "cancelled") -> None:
         self._stopping = True
-        for run_id, slot in list(self.slots.items()):
+        for key, slot in list(self.slots.items()):
             self._unregister(slot)
             slot.execution.cancel(reason, status)
             slot.execution.done = True
-            self._report(run_id)
+            self._report(key)
 
     # -- work dirs ------------------------------------------------------------------------------
     def _sweep(self) -> None:

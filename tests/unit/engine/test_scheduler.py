@@ -100,3 +100,54 @@ def test_active_rows_are_read_only_as_far_as_needed() -> None:
 
     assert decide(g, [pending(9, "join")], rows(), now=0).queue == []
     assert len(seen) == 1
+
+
+MODES = """
+jobs:
+  - {name: a, steps: ["true"]}
+  - {name: b, inputs: [{job: a}], steps: ["true"]}
+  - {name: strict, inputs: [{job: b}], steps: ["true"]}
+  - {name: chrono, inputs: [{job: b}], dependency_mode: chrono, steps: ["true"]}
+  - {name: now, inputs: [{job: b}], dependency_mode: immediate, steps: ["true"]}
+  - {name: wide, inputs: [{job: b}], max_in_flight: 3, steps: ["true"]}
+  - {name: free, inputs: [{job: b}], serial: false, steps: ["true"]}
+"""
+
+
+def test_dependency_modes_decide_what_blocks() -> None:
+    g = graph(MODES)
+    runs = [pending(1, "strict"), pending(2, "chrono"), pending(3, "now")]
+    # `a` (two hops up) is still pending: strict waits for it; chrono only minds its direct neighbour b
+    d = decide(g, runs, active(("a", "pending")), 0.0)
+    assert d.queue == [2, 3]
+    # b (a direct neighbour) is running: chrono waits too; immediate never waits
+    d = decide(g, runs, active(("b", "running")), 0.0)
+    assert d.queue == [3]
+    # immediate does not even wait for its inputs to have succeeded once
+    d = decide(g, runs, active(), 0.0, inputs_ready=lambda job: False)
+    assert d.queue == [3]
+
+
+def test_max_in_flight_and_serial_false() -> None:
+    g = graph(MODES)
+    runs = [pending(i, "wide") for i in range(1, 5)] + [pending(i, "free") for i in range(5, 15)]
+    d = decide(g, runs, active(("wide", "running")), 0.0)
+    assert d.queue == [1, 2, *range(5, 15)]  # wide: 3 at once, one already running; free: no limit
+
+
+def test_passed_inputs_trigger_on_the_upstream_job() -> None:
+    g = graph(
+        """
+        resources:
+          - {name: src, type: git}
+        jobs:
+          - {name: unit, inputs: [{resource: src}], steps: ["true"]}
+          - {name: lint, inputs: [{resource: src}], steps: ["true"]}
+          - name: ship
+            inputs: [{resource: src, passed: [unit, lint]}]
+            steps: ["true"]
+        """
+    )
+    assert g.resource_consumers["src"] == ["unit", "lint"]
+    assert g.job_consumers == {"unit": ["ship"], "lint": ["ship"]}
+    assert g.is_blocked_by("ship", g.bit("unit"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from conveyor.api.auth import Operator, Viewer, service_of
-from conveyor.api.schemas import PutVersion
+from conveyor.api.auth import Admin, Operator, Viewer, service_of
+from conveyor.api.schemas import Bump, PutVersion
 from conveyor.service.reads import public_version
 
 router = APIRouter(prefix="/api/v1/pipelines/{pipeline}/resources", tags=["resources"])
@@ -58,3 +58,47 @@ async def put_version(
     if version is None:
         return JSONResponse({"created": False, "version": None}, status.HTTP_200_OK)
     return JSONResponse({"created": True, "version": version}, status.HTTP_201_CREATED)
+
+
+@router.post("/{resource}/bump", status_code=status.HTTP_201_CREATED)
+def bump(request: Request, pipeline: str, resource: str, body: Bump, who: Operator) -> dict[str, Any]:
+    """A ``trigger`` resource's counter + 1 (starting its jobs), or a ``version`` resource's semver bumped
+    by ``part`` (major, minor, patch, alpha, beta, rc, final)."""
+    return service_of(request).bump(resource, body.part, pipeline, by=who.name)
+
+
+@router.post("/{resource}/check")
+async def check(request: Request, pipeline: str, resource: str, _: Operator) -> dict[str, Any]:
+    """Check a time or git resource now: the versions it made."""
+    made = await run_in_threadpool(service_of(request).check_resource, resource, pipeline)
+    return {"versions_made": made}
+
+
+@router.post("/{resource}/webhook-token", status_code=status.HTTP_201_CREATED)
+def webhook_token(request: Request, pipeline: str, resource: str, _: Admin) -> dict[str, Any]:
+    """A new token for a webhook resource (the previous one stops working); shown only here."""
+    token = service_of(request).webhook_token(resource, pipeline)
+    return {"token": token, "path": f"/api/v1/pipelines/{pipeline}/resources/{resource}/webhook"}
+
+
+@router.post("/{resource}/webhook", status_code=status.HTTP_201_CREATED)
+async def webhook(
+    request: Request,
+    response: Response,
+    pipeline: str,
+    resource: str,
+    token: Annotated[str | None, Query(max_length=200, description="the resource's webhook token")] = None,
+    x_conveyor_token: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict[str, Any]:
+    """A JSON object POSTed by another system (a git host, a registry) becomes a version of a webhook
+    resource and starts its jobs. Authenticated by the resource's own token (``?token=`` or the
+    ``X-Conveyor-Token`` header), not by an API token, so it can be given to that system alone."""
+    body = await request.body()
+    service = service_of(request)
+    version = await run_in_threadpool(
+        service.webhook, pipeline, resource, token or x_conveyor_token or "", body
+    )
+    if version is None:
+        response.status_code = status.HTTP_200_OK
+        return {"created": False, "version": None}
+    return {"created": True, "version": version}

@@ -38,7 +38,9 @@ async def lease(request: Request, worker_id: Id, body: Lease, _: WorkerAuth) -> 
     """Up to ``limit`` runs this worker's labels satisfy; waits up to ``wait`` seconds for work."""
     service = service_of(request)
     labels = await run_in_threadpool(service.worker_labels, worker_id)
-    specs = await run_in_threadpool(service.lease, worker_id, body.limit, body.pipeline, labels, body.wait)
+    specs = await run_in_threadpool(
+        service.lease, worker_id, body.limit, body.pipeline, labels, body.wait, body.workflow
+    )
     return {"runs": [spec_to_json(s) for s in specs]}
 
 
@@ -46,7 +48,12 @@ async def lease(request: Request, worker_id: Id, body: Lease, _: WorkerAuth) -> 
 def heartbeat(request: Request, worker_id: Id, _: WorkerAuth) -> dict[str, Any]:
     """Renews the worker's leases; answers with the runs it must cancel."""
     cancels = service_of(request).heartbeat(worker_id)
-    return {"cancel": [{"run_id": run_id, "reason": reason} for run_id, reason in cancels]}
+    return {
+        "cancel": [
+            {"kind": kind, ("task_id" if kind == "task" else "run_id"): work_id, "reason": reason}
+            for (kind, work_id), reason in cancels
+        ]
+    }
 
 
 @router.post("/{worker_id}/runs/{run_id}/log", status_code=204)
@@ -63,9 +70,43 @@ def complete(request: Request, worker_id: Id, run_id: Id, body: Complete, _: Wor
     service = service_of(request)
     labels = service.worker_labels(worker_id) if body.lease else None
     row, specs = service.complete_and_lease(
-        worker_id, run_id, result_from_json(body.result.model_dump()), body.lease, body.pipeline, labels
+        worker_id,
+        run_id,
+        result_from_json(body.result.model_dump()),
+        body.lease,
+        body.pipeline,
+        labels,
+        workflow=body.workflow,
     )
     return {"run": public_run(row), "runs": [spec_to_json(s) for s in specs]}
+
+
+@router.post("/{worker_id}/tasks/{task_id}/log", status_code=204)
+async def append_task_log(request: Request, worker_id: Id, task_id: Id, _: WorkerAuth) -> None:
+    data = await request.body()
+    if len(data) > MAX_LOG_CHUNK:
+        raise LimitExceeded(f"a log chunk is at most {MAX_LOG_CHUNK} bytes")
+    await run_in_threadpool(service_of(request).append_task_log, worker_id, task_id, data)
+
+
+@router.post("/{worker_id}/tasks/{task_id}/complete")
+def complete_task(
+    request: Request, worker_id: Id, task_id: Id, body: Complete, _: WorkerAuth
+) -> dict[str, Any]:
+    """Record a workflow task's result (its stdout is its output) and lease up to ``lease`` more work."""
+    service = service_of(request)
+    labels = service.worker_labels(worker_id) if body.lease else None
+    row, specs = service.complete_and_lease(
+        worker_id,
+        task_id,
+        result_from_json(body.result.model_dump()),
+        body.lease,
+        body.pipeline,
+        labels,
+        kind="task",
+        workflow=body.workflow,
+    )
+    return {"task": row, "runs": [spec_to_json(s) for s in specs]}
 
 
 @router.delete("/{worker_id}", status_code=204)

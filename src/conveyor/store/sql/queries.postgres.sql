@@ -55,3 +55,11 @@ SELECT r.*, p.name AS pipeline,
   COALESCE((SELECT json_agg(e ORDER BY e.id) FROM events e WHERE e.run_id = r.id), '[]') AS events
 FROM runs r JOIN pipelines p ON p.id = r.pipeline_id
 WHERE r.id = :id;
+
+-- name: latest_version_passed
+SELECT ri.version_id AS id FROM run_inputs ri JOIN runs r ON r.id = ri.run_id
+JOIN resource_versions v ON v.id = ri.version_id
+WHERE v.resource_id = :resource_id AND ri.name = :name AND r.status = 'succeeded'
+  AND r.job_id = ANY(:jobs)
+GROUP BY ri.version_id HAVING COUNT(DISTINCT r.job_id) = :n
+ORDER BY ri.version_id DESC LIMIT 1;

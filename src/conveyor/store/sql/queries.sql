@@ -90,9 +90,10 @@ RETURNING id;
 SELECT * FROM runs WHERE id = :id;
 
 -- name: pending_run_of_job
-SELECT id, causes, status FROM runs
+SELECT id, causes, status, created_at FROM runs
 WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued') AND job_id = :job_id
-AND inputs_pinned = 0;
+AND inputs_pinned = 0
+ORDER BY id DESC LIMIT 1;
 
 -- name: set_causes
 UPDATE runs SET causes = :causes WHERE id = :id;
@@ -295,3 +296,11 @@ SELECT id, job_name, number, pipeline_id FROM runs WHERE worker_id = :worker_id 
 -- name: status_counts
 SELECT status, count(*) AS n FROM runs WHERE status IN ('pending', 'waiting_approval', 'queued', 'running')
 GROUP BY status;
+
+-- name: latest_version_passed
+SELECT ri.version_id AS id FROM run_inputs ri JOIN runs r ON r.id = ri.run_id
+JOIN resource_versions v ON v.id = ri.version_id
+WHERE v.resource_id = :resource_id AND ri.name = :name AND r.status = 'succeeded'
+  AND r.job_id IN (SELECT value FROM json_each(:jobs))
+GROUP BY ri.version_id HAVING COUNT(DISTINCT r.job_id) = :n
+ORDER BY ri.version_id DESC LIMIT 1;

@@ -13,6 +13,8 @@ from conveyor.errors import NotFound, SchemaTooNew
 from conveyor.store.base import Row
 from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
+from conveyor.store.sql.tx_checks import ChecksTx
+from conveyor.store.sql.tx_statemachine import StateMachineTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
@@ -30,7 +32,7 @@ def _sqlite_writer(path: str) -> threading.RLock:
         return _SQLITE_WRITERS.setdefault(path, threading.RLock())
 
 
-class SqlTx(TxBase):
+class SqlTx(StateMachineTx, ChecksTx, TxBase):
     """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
     The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as
@@ -377,6 +379,14 @@ class SqlTx(TxBase):
 
     def cancels_for_worker(self, worker_id: int) -> list[Row]:
         return self._all("cancels_for_worker", worker_id=worker_id)
+
+    def latest_version_passed(self, resource_id: int, input_name: str, job_ids: list[int]) -> int | None:
+        """The newest version of a resource that a succeeded run of each of ``job_ids`` read."""
+        param: Any = job_ids if self._conn.dialect == "postgres" else _dumps(job_ids)
+        value = self._val(
+            "latest_version_passed", resource_id=resource_id, name=input_name, jobs=param, n=len(job_ids)
+        )
+        return None if value is None else int(value)
 
     def queued_runs_on(self, limit: int, accepted: list[str], pipeline_id: int | None = None) -> list[Row]:
         """Queued runs whose ``runs_on`` (canonical JSON of required labels) is one of ``accepted``."""

@@ -198,7 +198,7 @@ def job_notes(j: JobExtras) -> list[str]:
     if j.triggered_by:
         notes.append(f"runs after {', '.join(j.triggered_by)} (their OUT names this job)")
     if j.uses_shipctl:
-        notes.append("its scripts call shipctl, which conveyor does not provide yet")
+        notes.append("its scripts call shipctl: runtime: shippable puts conveyor's shipctl on their PATH")
     if (
         j.runnable
         and any(t.script for t in j.tasks)

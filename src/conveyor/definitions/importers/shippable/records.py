@@ -210,7 +210,7 @@ class JobExtras:
 
     @property
     def uses_shipctl(self) -> bool:
-        """Whether a script calls ``shipctl`` (which conveyor does not provide yet)."""
+        """Whether a script calls ``shipctl`` (provided by the shippable runtime: ``conveyor.shipctl``)."""
         lines = [line for t in self.tasks for line in t.script]
         for name in HOOK_NAMES:
             hook = self.hook(name)

@@ -99,10 +99,10 @@ def translate(
     where = Where()
     model_resources: list[Resource] = []
     for index, (info, properties, locations) in enumerate(by_resource.values()):
-        model_resources.append(Resource(info.name, info.native_type, properties, info.location))
+        model_resources.append(Resource(info.name, info.native_type, properties, location=info.location))
         for key, loc in locations.items():
             where.properties[(index, key)] = loc
-    model_resources.extend(Resource(e.name, "generic", (), e.location) for e in externals.values())
+    model_resources.extend(Resource(e.name, "generic", (), location=e.location) for e in externals.values())
     model_jobs = [
         _job(index, job, all_resources, triggered_by.get(job.name, []), where)
         for index, job in enumerate(resolved.values())
@@ -230,6 +230,13 @@ def _job(
         on_success=_hook(job.on_success, "on_success"),
         on_failure=_hook(job.on_failure, "on_failure"),
         always=_hook(job.always, "always"),
+        runtime="shippable",
+        # Shippable's default dependencyMode is chrono; an IN's own mode applies to the whole job here
+        dependency_mode=job.dependency_mode
+        or next((i.dependency_mode for i in job.inputs if i.dependency_mode), None)
+        or "chrono",
+        max_in_flight=0 if job.trigger_mode == "parallel" else 1,
+        overwrite=tuple(out.name for out in job.outputs if out.kind != "job" and out.overwrite),
         location=job.location,
     )
 
