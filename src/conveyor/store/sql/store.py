@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -470,6 +471,22 @@ class SqlTx(StateMachineTx, ChecksTx, TxBase):
         self._all("stop_worker", id=worker_id, now=now)
 
 
+class _ThreadConnection:
+    """One thread's connection and operations. Closed when its thread ends (its thread-local data,
+    which holds this, goes then): the server's thread pool retires threads idle for 10 s and starts
+    new ones, and each would otherwise leave one more PostgreSQL connection open for good."""
+
+    def __init__(self, conn: SqliteConnection | PostgresConnection) -> None:
+        self.conn = conn
+        self.tx = SqlTx(conn, queries(conn.dialect))
+
+    def __del__(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:  # at interpreter exit, or already closed
+            pass
+
+
 class SqlStore:
     """Opens the database, brings its schema up to date, and hands out transactions.
 
@@ -480,7 +497,7 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._local = threading.local()
-        self._all_conns: list[SqliteConnection | PostgresConnection] = []
+        self._all_conns: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
         conn = self._conn
         self.dialect = conn.dialect
@@ -491,20 +508,19 @@ class SqlStore:
 
     @property
     def _conn(self) -> SqliteConnection | PostgresConnection:
-        conn: SqliteConnection | PostgresConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.url)
-            self._local.conn = conn
-            self._local.tx = SqlTx(conn, queries(conn.dialect))
+        mine: _ThreadConnection | None = getattr(self._local, "mine", None)
+        if mine is None:
+            mine = _ThreadConnection(connect(self.url))
+            self._local.mine = mine
             with self._lock:
-                self._all_conns.append(conn)
-        return conn
+                self._all_conns.add(mine)
+        return mine.conn
 
     @property
     def _tx(self) -> SqlTx:
         self._conn  # noqa: B018 - makes this thread's connection
-        tx: SqlTx = self._local.tx
-        return tx
+        mine: _ThreadConnection = self._local.mine
+        return mine.tx
 
     def _migrate(self) -> None:
         conn = self._conn
@@ -567,9 +583,9 @@ class SqlStore:
 
     def close(self) -> None:
         with self._lock:
-            conns, self._all_conns = self._all_conns, []
-        for conn in conns:
-            conn.close()
+            conns = list(self._all_conns)
+        for mine in conns:
+            mine.conn.close()
         self._local = threading.local()
 
 
