@@ -1,6 +1,9 @@
 """Benchmark the server: requests per second and latency for GET a run and POST a resource version
 (wrk on loopback, bounded in time), lease-to-start latency for a remote worker, and idle RSS.
 
+GET a run reads a finished run (the server keeps finished runs' views in memory: they never
+change); GET a queued run reads one still waiting for a worker, from the store each time.
+
 usage: python bench/server.py [--backends sqlite,postgres] [--seconds 5] [--connections 16]
 Needs wrk (Debian package `wrk`); without it, the HTTP rows are skipped.
 """
@@ -31,6 +34,9 @@ resources:
 jobs:
   - name: work
     inputs: [{resource: src}]
+    steps: ["true"]
+  - name: parked  # queued for a worker label nobody has: a run that is read from the store each time
+    runs_on: {bench: parked}
     steps: ["true"]
 """
 
@@ -139,22 +145,30 @@ def bench_backend(backend: str, seconds: int, connections: int) -> dict[str, obj
             while sum(1 for r in runs() if r["status"] == "succeeded") < target:
                 time.sleep(0.02)
         done = [r for r in runs() if r["started_at"] and r["queued_at"]]
+        parked = next(r for r in runs() if r["job_name"] == "parked")
         waits = [float(r["started_at"]) - float(r["queued_at"]) for r in done]  # type: ignore[arg-type]
         lease_to_start = statistics.median(waits) * 1000
 
         time.sleep(1.0)
         idle_rss = rss_mb(server.pid)
         run_id = done[0]["id"]
-        get = post = None
+        get = get_queued = post = None
         if shutil.which("wrk"):
             get = wrk(f"{url}/api/v1/runs/{run_id}", admin, seconds, connections)
+            get_queued = wrk(f"{url}/api/v1/runs/{parked['id']}", admin, seconds, connections)
             lua = home / "post.lua"
             lua.write_text(POST_LUA.replace("TOKEN", admin))  # wrk.format's headers replace -H ones
             post = wrk(
                 f"{url}/api/v1/pipelines/bench/resources/hook/versions", admin, seconds, connections, lua
             )
         client.close()
-        return {"get": get, "post": post, "lease_ms": lease_to_start, "rss": idle_rss}
+        return {
+            "get": get,
+            "get_queued": get_queued,
+            "post": post,
+            "lease_ms": lease_to_start,
+            "rss": idle_rss,
+        }
     finally:
         for p in reversed(procs):
             p.terminate()
@@ -182,19 +196,19 @@ def main() -> int:
     )
     print()
     print(
-        "| store | GET run req/s | p50 ms | p99 ms | POST version req/s | p50 ms | p99 ms "
-        "| lease→start median ms | server RSS idle MB |"
+        "| store | GET run req/s | p50 ms | p99 ms | GET queued run req/s | p50 ms | p99 ms "
+        "| POST version req/s | p50 ms | p99 ms | lease→start median ms | server RSS idle MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for backend, r in results.items():
-        g, p = r["get"], r["post"]
+        g, q, p = r["get"], r["get_queued"], r["post"]
 
         def cells(x: object) -> str:
             if not isinstance(x, dict):
                 return "– | – | –"
             return f"{x['rps']:.0f} | {x['p50']:.1f} | {x['p99']:.1f}"
 
-        print(f"| {backend} | {cells(g)} | {cells(p)} | {r['lease_ms']:.1f} | {r['rss']:.0f} |")
+        print(f"| {backend} | {cells(g)} | {cells(q)} | {cells(p)} | {r['lease_ms']:.1f} | {r['rss']:.0f} |")
     print()
     print(json.dumps({b: {k: v for k, v in r.items()} for b, r in results.items()}, default=str))
     return 0

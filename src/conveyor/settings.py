@@ -59,6 +59,9 @@ class Settings:
     #: MAX_WORKFLOW_DATA_VERSIONS), and the largest version accepted (tink's 10 MiB MAX_FILE_SIZE).
     tink_data_versions: int = field(default_factory=lambda: _int("CONVEYOR_TINK_DATA_VERSIONS", 3))
     tink_data_limit: int = field(default_factory=lambda: _int("CONVEYOR_TINK_DATA_LIMIT", 10 * 1024 * 1024))
+    #: A server trusts a token it found valid for this long before reading it again: a revocation
+    #: made on another replica (or by the CLI) reaches this one within that time; 0 turns this off.
+    token_cache_seconds: float = field(default_factory=lambda: _float("CONVEYOR_TOKEN_CACHE_SECONDS", 5.0))
     #: Keep run work dirs after the run (for debugging).
     keep_workdirs: bool = field(default_factory=lambda: os.environ.get("CONVEYOR_KEEP_WORKDIRS", "") == "1")
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conveyor import __version__
 from conveyor.api import errors
 from conveyor.api.auth import Viewer
-from conveyor.api.metrics import Metrics
+from conveyor.api.metrics import MeasureMiddleware, Metrics
 from conveyor.api.routes import (
     clever,
     events,
@@ -30,6 +29,24 @@ from conveyor.service import Service
 MAX_BODY = 32 * 1024 * 1024
 
 
+class BodyLimitMiddleware:
+    """Pure ASGI (no per-request task): refuses a declared body over ``MAX_BODY`` with 413."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length":
+                    if not value.isdigit() or int(value) > MAX_BODY:
+                        message = f"request bodies are limited to {MAX_BODY} bytes"
+                        await errors.body("limit_exceeded", message, 413)(scope, receive, send)
+                        return
+                    break
+        await self.app(scope, receive, send)
+
+
 def create_app(service: Service, auth: bool = True) -> FastAPI:
     app = FastAPI(
         title="conveyor",
@@ -43,13 +60,9 @@ def create_app(service: Service, auth: bool = True) -> FastAPI:
     app.state.metrics = metrics
     errors.install(app)
 
-    @app.middleware("http")
-    async def limit_and_measure(request: Request, call_next: Any) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return errors.body("limit_exceeded", f"request bodies are limited to {MAX_BODY} bytes", 413)
-        response: Response = await metrics.middleware(request, call_next)
-        return response
+    # the last added runs first: an oversized body is refused before it is measured
+    app.add_middleware(MeasureMiddleware, metrics=metrics)
+    app.add_middleware(BodyLimitMiddleware)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conveyor.service import Service
 
@@ -54,12 +53,27 @@ class Metrics:
         service.on_leased.append(self.lease_to_start.observe)
         service.on_finished.append(lambda status: self.finished.labels(status).inc())
 
-    async def middleware(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+
+class MeasureMiddleware:
+    """Pure ASGI: HTTP latency per (method, route, status), up to the response's start (a stream's
+    headers), like ``BaseHTTPMiddleware`` measured it, without its per-request task and streams."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.http = metrics.http
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        self.http.labels(request.method, path, str(response.status_code)).observe(time.perf_counter() - start)
-        return response
+
+        async def measured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                path = getattr(scope.get("route"), "path", "unmatched")
+                self.http.labels(scope["method"], path, str(message["status"])).observe(
+                    time.perf_counter() - start
+                )
+            await send(message)
+
+        await self.app(scope, receive, measured)

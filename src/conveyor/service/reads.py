@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+import threading
 from difflib import get_close_matches
 from typing import Any
 
 from conveyor.engine.dag import Graph
 from conveyor.errors import BadInput, NotFound
+from conveyor.model.runs import RunStatus
 from conveyor.service.base import ServiceBase
 from conveyor.store.base import Row
 
+#: Finished runs whose API view is kept in memory (a few kB each).
+RUN_VIEW_CACHE = 1024
+
 
 class ReadOps(ServiceBase):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: run id -> its API view but its events, for finished runs only: a finished run's record,
+        #: inputs and outputs never change (its outputs are written in the transaction that finishes
+        #: it), so every replica may keep what it read
+        self._run_views: dict[int, dict[str, Any]] = {}
+        self._run_views_lock = threading.Lock()
+
     # -- reading --------------------------------------------------------------------------------
     def activity(self, pipeline: str) -> dict[str, int]:
         """How many of the pipeline's runs are in each active status."""
@@ -53,19 +66,11 @@ class ReadOps(ServiceBase):
 
     def run(self, run_id: int) -> dict[str, Any]:
         """A run with its inputs (versions seen), outputs (versions made) and events: its lineage."""
-        with self.store.read() as tx:
-            run = tx.run(run_id)
+        with self.store.read_statement() as tx:  # one statement on PostgreSQL
+            run = tx.run_lineage(run_id)
             if run is None:
                 raise NotFound(f"no run {run_id}")
-            prow = tx.pipeline_by_id(run["pipeline_id"])
-            assert prow is not None
-            return {
-                **run,
-                "pipeline": prow["name"],
-                "inputs": tx.run_inputs(run_id),
-                "outputs": tx.versions_made_by_run(run_id),
-                "events": tx.events_of_run(run_id),
-            }
+            return run
 
     def logs(self, run_id: int, after: int = 0) -> bytes:
         with self.store.read() as tx:
@@ -95,6 +100,40 @@ class ReadOps(ServiceBase):
             return tx.versions(rrow["id"], None, limit)
 
     # -- the API's views ------------------------------------------------------------------------
+    def run_view(self, run_id: int) -> dict[str, Any]:
+        """A run as the API shows it: its record with the versions it read (inputs), the versions it
+        made (outputs) and its events. Once the run has finished, all but its events is kept in
+        memory (a finished run's record, inputs and outputs never change; events may still come,
+        such as a notification's outcome), so reading one costs one small query."""
+        base = self._run_views.get(run_id)
+        if base is not None:
+            with self.store.read_statement() as tx:
+                events = tx.events_of_run(run_id)
+            return {**base, "events": [_public_event(e) for e in events]}
+        run = self.run(run_id)
+        out = public_run(run)
+        out["inputs"] = [
+            {
+                "name": i["name"],
+                "kind": i["kind"],
+                "version_id": i["version_id"],
+                "version": i["version_number"],
+                "upstream_run_id": i["upstream_run_id"],
+            }
+            for i in run["inputs"]
+        ]
+        out["outputs"] = [
+            {"resource": o["resource_name"], "version_id": o["id"], "version": o["number"]}
+            for o in run["outputs"]
+        ]
+        out["events"] = [_public_event(e) for e in run["events"]]
+        if RunStatus(run["status"]).finished:
+            with self._run_views_lock:
+                while len(self._run_views) >= RUN_VIEW_CACHE:
+                    del self._run_views[next(iter(self._run_views))]
+                self._run_views[run_id] = {k: v for k, v in out.items() if k != "events"}
+        return out
+
     def pipeline_detail(self, pipeline: str) -> dict[str, Any]:
         """A pipeline as the API and UI show it: its version, jobs (with latest run), resources."""
         with self.store.read() as tx:
@@ -231,6 +270,10 @@ def public_run(row: Row) -> dict[str, Any]:
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
     return out
+
+
+def _public_event(row: Row) -> dict[str, Any]:
+    return {**row, "data": json.loads(row["data"])}
 
 
 def public_version(row: Row) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 
 from conveyor.api.auth import Admin, Operator, Viewer, service_of
 from conveyor.api.schemas import Bump, PutVersion
@@ -39,19 +40,24 @@ def list_versions(
     return [public_version(v) for v in service_of(request).versions(resource, pipeline, limit)]
 
 
-@router.post("/{resource}/versions", status_code=status.HTTP_201_CREATED)
-def put_version(
-    request: Request, response: Response, pipeline: str, resource: str, body: PutVersion, who: Operator
-) -> dict[str, Any]:
+@router.post("/{resource}/versions", status_code=status.HTTP_201_CREATED, response_model=dict[str, Any])
+async def put_version(
+    request: Request, pipeline: str, resource: str, body: PutVersion, who: Operator
+) -> Response:
     """A new version (merged with the latest unless ``replace``); 200 and ``created: false`` when it
     is identical to the latest. Every job it triggers is started."""
-    version = service_of(request).put_version(
-        resource, body.properties, pipeline, replace=body.replace, creator=who.name
+    # async with one thread hop for the transaction; the service's dict is encoded as it is
+    version = await run_in_threadpool(
+        service_of(request).put_version,
+        resource,
+        body.properties,
+        pipeline,
+        replace=body.replace,
+        creator=who.name,
     )
     if version is None:
-        response.status_code = status.HTTP_200_OK
-        return {"created": False, "version": None}
-    return {"created": True, "version": version}
+        return JSONResponse({"created": False, "version": None}, status.HTTP_200_OK)
+    return JSONResponse({"created": True, "version": version}, status.HTTP_201_CREATED)
 
 
 @router.post("/{resource}/bump", status_code=status.HTTP_201_CREATED)

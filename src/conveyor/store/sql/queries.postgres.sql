@@ -37,6 +37,25 @@ WHERE id > :after
   AND (CAST(:kind AS TEXT) IS NULL OR kind = :kind)
 ORDER BY id LIMIT :limit;
 
+-- name: run_lineage
+-- A run with its pipeline's name, inputs, outputs and events in one statement: one round trip and
+-- one snapshot (the rows are those of run_inputs, versions_made_by_run and events_of_run).
+SELECT r.*, p.name AS pipeline,
+  COALESCE((SELECT json_agg(x ORDER BY x.name) FROM (
+      SELECT i.*, v.number AS version_number, v.digest AS version_digest,
+             v.properties AS version_properties, v.files AS version_files, u.number AS upstream_number,
+             u.properties AS upstream_properties, u.state_files AS upstream_state_files
+      FROM run_inputs i
+      LEFT JOIN resource_versions v ON v.id = i.version_id
+      LEFT JOIN runs u ON u.id = i.upstream_run_id
+      WHERE i.run_id = r.id) x), '[]') AS inputs,
+  COALESCE((SELECT json_agg(x ORDER BY x.id) FROM (
+      SELECT v.*, rs.name AS resource_name FROM resource_versions v JOIN resources rs ON rs.id = v.resource_id
+      WHERE v.run_id = r.id) x), '[]') AS outputs,
+  COALESCE((SELECT json_agg(e ORDER BY e.id) FROM events e WHERE e.run_id = r.id), '[]') AS events
+FROM runs r JOIN pipelines p ON p.id = r.pipeline_id
+WHERE r.id = :id;
+
 -- name: latest_version_passed
 SELECT ri.version_id AS id FROM run_inputs ri JOIN runs r ON r.id = ri.run_id
 JOIN resource_versions v ON v.id = ri.version_id

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +20,18 @@ from conveyor.store.sql.tx_tinkerbell import TinkerbellTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
+
+#: One write lock per SQLite file in this process: SQLite lets one writer in at a time, and writers
+#: that wait on ``busy_timeout`` poll with sleeps of up to 100 ms, unfairly (a newcomer may win while
+#: a waiter sleeps), which made the server's p99 write latency ~1 s under load. Queueing on a lock
+#: first hands the database from writer to writer at once; other processes still meet busy_timeout.
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+_SQLITE_WRITERS_LOCK = threading.Lock()
+
+
+def _sqlite_writer(path: str) -> threading.RLock:
+    with _SQLITE_WRITERS_LOCK:
+        return _SQLITE_WRITERS.setdefault(path, threading.RLock())
 
 
 class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, TxBase):
@@ -195,6 +209,26 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, TxBase):
 
     def run(self, run_id: int) -> Row | None:
         return self._one("run", id=run_id)
+
+    def run_lineage(self, run_id: int) -> Row | None:
+        """The run with its pipeline's name (``pipeline``), and the rows of ``run_inputs``,
+        ``versions_made_by_run`` and ``events_of_run`` (``inputs``, ``outputs``, ``events``).
+        PostgreSQL answers in one statement (a statement there is a round trip and a parse); SQLite,
+        where one costs microseconds and JSON would round REAL columns, in one per part."""
+        if self.dialect == "postgres":
+            return self._one("run_lineage", id=run_id)
+        run = self.run(run_id)
+        if run is None:
+            return None
+        prow = self.pipeline_by_id(run["pipeline_id"])
+        assert prow is not None
+        return {
+            **run,
+            "pipeline": prow["name"],
+            "inputs": self.run_inputs(run_id),
+            "outputs": self.versions_made_by_run(run_id),
+            "events": self.events_of_run(run_id),
+        }
 
     def pending_run_of_job(self, pipeline_id: int, job_id: int) -> Row | None:
         return self._one("pending_run_of_job", pipeline_id=pipeline_id, job_id=job_id)
@@ -438,6 +472,22 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, TxBase):
         self._all("stop_worker", id=worker_id, now=now)
 
 
+class _ThreadConnection:
+    """One thread's connection and operations. Closed when its thread ends (its thread-local data,
+    which holds this, goes then): the server's thread pool retires threads idle for 10 s and starts
+    new ones, and each would otherwise leave one more PostgreSQL connection open for good."""
+
+    def __init__(self, conn: SqliteConnection | PostgresConnection) -> None:
+        self.conn = conn
+        self.tx = SqlTx(conn, queries(conn.dialect))
+
+    def __del__(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:  # at interpreter exit, or already closed
+            pass
+
+
 class SqlStore:
     """Opens the database, brings its schema up to date, and hands out transactions.
 
@@ -448,28 +498,30 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._local = threading.local()
-        self._all_conns: list[SqliteConnection | PostgresConnection] = []
+        self._all_conns: weakref.WeakSet[_ThreadConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
         conn = self._conn
         self.dialect = conn.dialect
+        self._writer = (
+            _sqlite_writer(os.path.realpath(conn.path)) if isinstance(conn, SqliteConnection) else None
+        )
         self._migrate()
 
     @property
     def _conn(self) -> SqliteConnection | PostgresConnection:
-        conn: SqliteConnection | PostgresConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.url)
-            self._local.conn = conn
-            self._local.tx = SqlTx(conn, queries(conn.dialect))
+        mine: _ThreadConnection | None = getattr(self._local, "mine", None)
+        if mine is None:
+            mine = _ThreadConnection(connect(self.url))
+            self._local.mine = mine
             with self._lock:
-                self._all_conns.append(conn)
-        return conn
+                self._all_conns.add(mine)
+        return mine.conn
 
     @property
     def _tx(self) -> SqlTx:
         self._conn  # noqa: B018 - makes this thread's connection
-        tx: SqlTx = self._local.tx
-        return tx
+        mine: _ThreadConnection = self._local.mine
+        return mine.tx
 
     def _migrate(self) -> None:
         conn = self._conn
@@ -506,7 +558,11 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[SqlTx]:
         """A write transaction: everything inside commits together or not at all."""
-        with self._conn.transaction(write=True):
+        if self._writer is None:
+            with self._conn.transaction(write=True):
+                yield self._tx
+            return
+        with self._writer, self._conn.transaction(write=True):
             yield self._tx
 
     @contextmanager
@@ -515,11 +571,22 @@ class SqlStore:
         with self._conn.transaction(write=False):
             yield self._tx
 
+    @contextmanager
+    def read_statement(self) -> Iterator[SqlTx]:
+        """For an operation that PostgreSQL answers in one statement (``run_lineage``): a statement
+        is its own consistent snapshot there, so no BEGIN and COMMIT round trips around it. SQLite
+        reads in one transaction as ``read`` does."""
+        if self.dialect == "postgres":
+            yield self._tx
+            return
+        with self._conn.transaction(write=False):
+            yield self._tx
+
     def close(self) -> None:
         with self._lock:
-            conns, self._all_conns = self._all_conns, []
-        for conn in conns:
-            conn.close()
+            conns = list(self._all_conns)
+        for mine in conns:
+            mine.conn.close()
         self._local = threading.local()
 
 
