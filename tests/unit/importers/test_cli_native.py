@@ -22,7 +22,7 @@ def test_import_prints_native_yaml_and_warnings_go_to_stderr(capsys: pytest.Capt
     assert load_text(out, "x.yml").digest() == load_shippable([path]).pipeline.digest()
     assert err == (
         f"{path}:4:11: warning: resource 'aws_vpc_tf_repo': type 'gitRepo' is loaded as a 'git' resource, "
-        "but conveyor does not watch or clone the repository (give it versions with "
+        "but conveyor polls it only when its sourceName is a path or URL; an org/repo name needs Shippable's webhook (give it versions with "
         "'conveyor resource put aws_vpc_tf_repo KEY=VALUE')\n"
     )
 

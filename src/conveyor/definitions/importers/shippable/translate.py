@@ -99,7 +99,15 @@ def translate(
     where = Where()
     model_resources: list[Resource] = []
     for index, (info, properties, locations) in enumerate(by_resource.values()):
-        model_resources.append(Resource(info.name, info.native_type, properties, location=info.location))
+        model_resources.append(
+            Resource(
+                info.name,
+                info.native_type,
+                properties,
+                source=_source(info.native_type, dict(properties)),
+                location=info.location,
+            )
+        )
         for key, loc in locations.items():
             where.properties[(index, key)] = loc
     model_resources.extend(Resource(e.name, "generic", (), location=e.location) for e in externals.values())
@@ -132,6 +140,19 @@ def translate(
             sorted(dict.fromkeys(problems), key=lambda p: (order.get(p.file, -1), p.line, p.col, p.message))
         ),
     )
+
+
+def _source(native_type: str, properties: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """What lets a Shippable time or gitRepo resource make versions by itself in conveyor: a time
+    resource's cron ``interval``; a gitRepo whose ``sourceName`` is a path or URL (conveyor polls it;
+    an ``org/repo`` name needs Shippable's webhook, so it stays a resource versioned by hand)."""
+    if native_type == "time" and properties.get("interval"):
+        return (("schedule", properties["interval"]),)
+    repo = properties.get("sourceName", "")
+    if native_type == "git" and (repo.startswith(("/", "./", "../")) or "://" in repo):
+        branch = properties.get("branch")
+        return tuple(sorted({"repo": repo, **({"branch": branch} if branch else {})}.items()))
+    return ()
 
 
 def _at(loc: Location) -> str:

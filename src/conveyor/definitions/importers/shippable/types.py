@@ -16,7 +16,11 @@ _MANAGED = (
 #: Shippable resource type -> (native type, what conveyor does not do that Shippable did; "" = nothing);
 #: ``{name}`` stands for the resource's name.
 RESOURCE_TYPES: dict[str, tuple[str, str]] = {
-    "gitRepo": ("git", f"conveyor does not watch or clone the repository ({_PUT})"),
+    "gitRepo": (
+        "git",
+        "conveyor polls it only when its sourceName is a path or URL; an org/repo name needs Shippable's "
+        f"webhook ({_PUT})",
+    ),
     "syncRepo": ("git", f"conveyor does not sync pipeline files from the repository ({_PUT})"),
     "ciRepo": ("git", f"it is created by Shippable CI, which conveyor does not run ({_PUT})"),
     "image": ("image", ""),
@@ -30,10 +34,10 @@ RESOURCE_TYPES: dict[str, tuple[str, str]] = {
     "integration": ("generic", "conveyor has no integrations: scripts do not get its credentials"),
     "notification": ("generic", "conveyor does not send notifications yet"),
     "state": ("state", ""),
-    "time": ("time", f"conveyor does not make versions on a schedule yet ({_PUT})"),
+    "time": ("time", ""),
     "trigger": ("trigger", ""),
     "version": ("version", ""),
-    "webhook": ("webhook", f"conveyor does not receive webhooks yet ({_PUT})"),
+    "webhook": ("webhook", ""),
     "externalCIServer": ("generic", "conveyor does not post status to external CI servers"),
 }
 
