@@ -12,7 +12,7 @@ from conveyor import __version__
 from conveyor.api import errors
 from conveyor.api.auth import Viewer
 from conveyor.api.metrics import Metrics
-from conveyor.api.routes import clever, events, jobs, pipelines, resources, runs, tokens, workers
+from conveyor.api.routes import clever, events, jobs, pipelines, resources, runs, secrets, tokens, workers
 from conveyor.service import Service
 
 #: Request bodies above this are refused before they are read (413).
@@ -49,7 +49,7 @@ def create_app(service: Service, auth: bool = True) -> FastAPI:
     def prometheus(_: Viewer) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (pipelines, resources, jobs, runs, workers, events, tokens, clever):
+    for module in (pipelines, resources, jobs, runs, workers, events, tokens, clever, secrets):
         app.include_router(module.router)
 
     @app.get("/api/v1", tags=["health"])

@@ -64,6 +64,8 @@ class RunSpec:
     kind: str = "run"
     #: a workflow task's input (JSON text): on the task's stdin, and in the file ``$CONVEYOR_TASK_INPUT``
     task_input: str | None = None
+    #: names of ``env`` entries that hold secrets: the worker masks their values in what it reports
+    secret_env: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -124,6 +126,7 @@ def spec_from_json(data: dict[str, Any]) -> RunSpec:
         output_files_limit=data["output_files_limit"],
         kind=data.get("kind", "run"),
         task_input=data.get("task_input"),
+        secret_env=list(data.get("secret_env", [])),
         **steps,
     )
 

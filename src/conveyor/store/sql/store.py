@@ -12,13 +12,14 @@ from conveyor.errors import NotFound, SchemaTooNew
 from conveyor.store.base import Row
 from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
+from conveyor.store.sql.tx_secrets import SecretsTx
 from conveyor.store.sql.tx_statemachine import StateMachineTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
 
 
-class SqlTx(StateMachineTx, TxBase):
+class SqlTx(StateMachineTx, SecretsTx, TxBase):
     """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
     The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as
