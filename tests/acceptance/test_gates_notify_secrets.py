@@ -99,6 +99,10 @@ def test_gate_webhook_and_masked_secret(tmp_path: Path, db_url: str) -> None:
         ]
         assert all(TOKEN_VALUE not in text and HMAC_KEY not in text for text in outputs)
         assert [s["name"] for s in api.get("/api/v1/secrets").json()] == ["creds", "hook-keys"]
+        remote = ["--server", url, "--token", c.admin]
+        c.cli("secret", "set", "extra", "K=over-http", *remote)
+        assert "extra" in c.cli("secret", "list", *remote).stdout
+        c.cli("secret", "delete", "extra", *remote)
         assert c.api(url, alice).get("/api/v1/secrets").status_code == 403
 
         assert all(verify(HMAC_KEY, x.body, x.headers[SIGNATURE_HEADER]) for x in hook.received)

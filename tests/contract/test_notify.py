@@ -129,6 +129,25 @@ def test_a_dead_endpoint_never_fails_the_run_and_each_failure_is_an_event(world:
     assert [d["status"] for d in world.service.notify_deliveries(run["id"])] == ["failed"]
 
 
+def test_slack_url_from_its_integration(world: World) -> None:
+    with receiver() as r:
+        world.service.set_secret("slack-url", {"url": f"{r.url}/services/T0/B0/XYZ"})
+        world.apply(
+            """
+            notifiers: [{name: chat, type: slack, integration: slack-url}]
+            notify: [{notifier: chat, on: [failed]}]
+            jobs: [{name: build, steps: ["exit 3"]}]
+            """
+        )
+        world.run()
+        world.until(lambda: r.received, "the Slack message")
+    [got] = r.received
+    assert got.path == "/services/T0/B0/XYZ"
+    assert got.json() == {"text": "conveyor: line/build #1 failed (run 1): step 'exit 3' exited with 3"}
+    [sent] = world.events("notify.sent")
+    assert "XYZ" not in json.dumps(sent)
+
+
 def test_waiting_for_approval_and_rejected_are_notified(world: World) -> None:
     with receiver() as r:
         world.apply(

@@ -1,13 +1,15 @@
 """``conveyor secret set|list|delete|keygen``: integrations (named key-value secrets) in the store this
-command opens. Values are read from the arguments (``KEY=VALUE``, or ``KEY=@FILE``/``KEY=-`` for a file or
-standard input, so they need not sit in the shell's history) and never printed."""
+command opens, or on a server with ``--server`` (admin token). Values are read from the arguments
+(``KEY=VALUE``, or ``KEY=@FILE`` / ``KEY=-`` for a file or standard input, so they need not sit in the
+shell's history) and never printed."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from conveyor.cli.common import ago, open_service, parse_pairs, print_json
+from conveyor.cli.common import ago, open_service, parse_pairs, print_json, remote
 from conveyor.errors import BadInput
 
 
@@ -25,14 +27,18 @@ def _values(pairs: list[str]) -> dict[str, str]:
     return values
 
 
+def _api(args: argparse.Namespace) -> Any:
+    return remote(args) or open_service()
+
+
 def set_secret(args: argparse.Namespace) -> int:
-    info = open_service().set_secret(args.name, _values(args.values), replace_all=args.replace)
+    info = _api(args).set_secret(args.name, _values(args.values), replace_all=args.replace)
     print(f"integration {info['name']}: {', '.join(info['keys'])}")
     return 0
 
 
 def list_secrets(args: argparse.Namespace) -> int:
-    rows = open_service().secrets()
+    rows = _api(args).secrets()
     if args.json:
         print_json(rows)
         return 0
@@ -44,7 +50,7 @@ def list_secrets(args: argparse.Namespace) -> int:
 
 
 def delete_secret(args: argparse.Namespace) -> int:
-    open_service().delete_secret(args.name)
+    _api(args).delete_secret(args.name)
     print(f"integration {args.name} deleted")
     return 0
 
