@@ -16,6 +16,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    #: what the receiver answered
+    status: int = 200
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -33,8 +35,8 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
-                    receiver.received.append(Received(self.path, dict(self.headers.items()), body))
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
+                    receiver.received.append(Received(self.path, dict(self.headers.items()), body, status))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from conveyor.notify.base import DeliveryError, notifier_for
+from conveyor.notify.base import DeliveryError, Message, Target, notifier_for
 
 if TYPE_CHECKING:
     from conveyor.service import Service
@@ -21,6 +22,8 @@ log = logging.getLogger("conveyor.notify")
 
 POLL = 0.2
 BATCH = 20
+#: deliveries sent at the same time, so one endpoint that hangs until its timeout holds up no other
+SENDERS = 4
 
 
 class Dispatcher:
@@ -65,14 +68,21 @@ class Dispatcher:
         """One pass: scan new events, send what is due. True when there was work."""
         made = self.service.notify_scan()
         due = self.service.notify_claim(BATCH)
-        for delivery_id, message, target in due:
-            try:
-                notifier_for(target.type).send(message, target)
-            except DeliveryError as exc:
-                self.service.notify_record(delivery_id, str(exc))
-            except Exception as exc:  # a notifier's bug is a failed delivery, never a dead thread
-                log.exception("notifications: %s failed", target.type)
-                self.service.notify_record(delivery_id, f"{type(exc).__name__}: {exc}")
-            else:
-                self.service.notify_record(delivery_id, None)
+        if len(due) == 1:
+            self._send(*due[0])
+        elif due:
+            with ThreadPoolExecutor(min(SENDERS, len(due)), thread_name_prefix="conveyor-notify") as pool:
+                for _ in pool.map(lambda d: self._send(*d), due):
+                    pass
         return bool(made or due)
+
+    def _send(self, delivery_id: int, message: Message, target: Target) -> None:
+        try:
+            notifier_for(target.type).send(message, target)
+        except DeliveryError as exc:
+            self.service.notify_record(delivery_id, str(exc))
+        except Exception as exc:  # a notifier's bug is a failed delivery, never a dead thread
+            log.exception("notifications: %s failed", target.type)
+            self.service.notify_record(delivery_id, f"{type(exc).__name__}: {exc}")
+        else:
+            self.service.notify_record(delivery_id, None)
