@@ -473,15 +473,17 @@ class SqlStore:
                 + ("REAL" if self.dialect == "sqlite" else "DOUBLE PRECISION")
                 + " NOT NULL)"
             )
-            rows = conn.execute("SELECT max(version) AS v FROM schema_migrations")
-            current = rows[0]["v"] or 0
+            applied = {row["version"] for row in conn.execute("SELECT version FROM schema_migrations")}
+            current = max(applied, default=0)
             newest = known[-1][0] if known else 0
             if current > newest:
                 raise SchemaTooNew(
                     f"the database is at schema version {current}, newer than this conveyor ({newest})"
                 )
+            # every migration not applied yet, not only those above the newest applied: areas built on
+            # separate branches number theirs apart, and one may land after a higher number already ran
             for version, ddl in known:
-                if version > current:
+                if version not in applied:
                     conn.script(ddl)
                     conn.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES "
