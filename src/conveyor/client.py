@@ -200,6 +200,19 @@ class Client(TinkerbellClient):
         result: dict[str, Any] = self.json("POST", f"/api/v1/runs/{run_id}/{verb}", json={"comment": comment})
         return result
 
+    # -- integrations (secrets): values go in, never come back ------------------------------------
+    def set_secret(self, name: str, values: dict[str, str], replace_all: bool = False) -> dict[str, Any]:
+        body = {"values": values, "replace": replace_all}
+        result: dict[str, Any] = self.json("PUT", f"/api/v1/secrets/{_q(name)}", json=body)
+        return result
+
+    def secrets(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.json("GET", "/api/v1/secrets")
+        return result
+
+    def delete_secret(self, name: str) -> None:
+        self.request("DELETE", f"/api/v1/secrets/{_q(name)}")
+
 
 class WorkerClient(Client):
     """A remote worker's view of the server (``worker.pool.Backend``), riding out outages."""

@@ -71,6 +71,22 @@ class Conflict(ConveyorError):
     http_status = 409
 
 
+class Forbidden(ConveyorError):
+    """You may not do this."""
+
+    code = "forbidden"
+    http_status = 403
+    exit_code = 4
+
+
+class SecretKeyMissing(ConveyorError):
+    """CONVEYOR_SECRET_KEY is not set, so secrets can be neither stored nor read."""
+
+    code = "secret_key_missing"
+    http_status = 409
+    exit_code = 2
+
+
 class LimitExceeded(ConveyorError):
     """A size limit was exceeded."""
 

@@ -64,6 +64,14 @@ class Settings:
     token_cache_seconds: float = field(default_factory=lambda: _float("CONVEYOR_TOKEN_CACHE_SECONDS", 5.0))
     #: Keep run work dirs after the run (for debugging).
     keep_workdirs: bool = field(default_factory=lambda: os.environ.get("CONVEYOR_KEEP_WORKDIRS", "") == "1")
+    #: Encrypts integrations (secrets) at rest: a Fernet key (``conveyor secret keygen``) or any passphrase.
+    secret_key: str = field(default_factory=lambda: os.environ.get("CONVEYOR_SECRET_KEY", ""), repr=False)
+    #: A failed notification is retried after this many seconds, doubled per attempt (at most 5 minutes) ...
+    notify_backoff: float = field(default_factory=lambda: _float("CONVEYOR_NOTIFY_BACKOFF", 2.0))
+    #: ... this many times in all, then given up (each failure is an event, ``notify.failed``).
+    notify_attempts: int = field(default_factory=lambda: _int("CONVEYOR_NOTIFY_ATTEMPTS", 5))
+    #: ``conveyor run`` waits at most this long at the end for each notification's first attempt.
+    notify_drain: float = field(default_factory=lambda: _float("CONVEYOR_NOTIFY_DRAIN", 10.0))
 
     @property
     def work_dir(self) -> Path:

@@ -18,6 +18,7 @@ from conveyor.api.routes import (
     pipelines,
     resources,
     runs,
+    secrets,
     tink_gateway,
     tinkerbell,
     tokens,
@@ -73,7 +74,7 @@ def create_app(service: Service, auth: bool = True) -> FastAPI:
     def prometheus(_: Viewer) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (pipelines, resources, jobs, runs, workers, events, tokens, clever):
+    for module in (pipelines, resources, jobs, runs, workers, events, tokens, clever, secrets):
         app.include_router(module.router)
     app.include_router(tinkerbell.router)  # Tinkerbell: native /api/v1/tinkerbell/...
     app.include_router(tink_gateway.router)  # ... and tink's /v1 REST routes

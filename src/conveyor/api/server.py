@@ -15,6 +15,7 @@ import threading
 import time
 
 from conveyor.api.app import create_app
+from conveyor.notify.dispatcher import Dispatcher  # notifications: sent beside, never inside, a run
 from conveyor.service import Service
 from conveyor.worker.pool import Pool, PoolConfig
 
@@ -32,11 +33,13 @@ class Runtime:
         self._threads: list[threading.Thread] = []
         self.pool: Pool | None = None
         self.worker_id: int | None = None
+        self.notifications: Dispatcher | None = None
 
     def start(self) -> None:
         ticker = threading.Thread(target=self._tick_loop, name="conveyor-scheduler", daemon=True)
         ticker.start()
         self._threads.append(ticker)
+        self.notifications = Dispatcher(self.service).start()
         if self.workers > 0:
             s = self.service.settings
             self.worker_id = self.service.register_worker(
@@ -76,6 +79,8 @@ class Runtime:
     def stop(self, grace: float = 10.0) -> None:
         """Stop leasing; give embedded runs ``grace`` seconds to finish, then hand them back."""
         self._stop.set()
+        if self.notifications is not None:
+            self.notifications.stop()
         if self.pool is not None:
             self.pool.drain()
             for t in self._threads[1:]:

@@ -394,7 +394,32 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     q = tsub.add_parser("revoke", help="revoke a token")
     q.add_argument("token_id", type=int, metavar="ID")
     q.set_defaults(handler=_lazy("token", "revoke"))
+    _add_secret_parsers(sub)
     return parser
+
+
+def _add_secret_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``secret``: integrations (named key-value secrets, encrypted with CONVEYOR_SECRET_KEY)."""
+    p = sub.add_parser("secret", help="integrations: named secrets that jobs' steps get as environment")
+    ssub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    q = ssub.add_parser(
+        "set", help="store secrets: NAME KEY=VALUE... (KEY=@FILE or KEY=- reads a file/stdin)"
+    )
+    q.add_argument("name", metavar="NAME")
+    q.add_argument("values", nargs="+", metavar="KEY=VALUE")
+    q.add_argument("--replace", action="store_true", help="drop the keys not given (default: keep them)")
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy("secret", "set_secret"))
+    q = ssub.add_parser("list", help="list integrations and their keys (never their values)")
+    _json_opt(q)
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy("secret", "list_secrets"))
+    q = ssub.add_parser("delete", help="delete an integration")
+    q.add_argument("name", metavar="NAME")
+    _remote_opts(q)
+    q.set_defaults(handler=_lazy("secret", "delete_secret"))
+    q = ssub.add_parser("keygen", help="print a new key for CONVEYOR_SECRET_KEY")
+    q.set_defaults(handler=_lazy("secret", "keygen"))
 
 
 def _add_statemachine_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"applied {pipeline.name} version {applied.version}", flush=True)
     worker_id = service.register_worker(f"local:{os.uname().nodename}:{os.getpid()}")
     pool = local_pool(service, worker_id, args.concurrency, listener=progress)
+    notifications = _notifications(service, pipeline)
     try:
         if mode == "live":
             from rich.console import Console
@@ -101,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
             run_pipeline(service, pool, pipeline.name)
     finally:
         service.stop_worker(worker_id)
+        if notifications is not None:  # each notification tried once; failed ones retry next time
+            notifications.stop(drain=settings.notify_drain, pipeline=pipeline.name)
     elapsed = time.time() - started
 
     finished = pool.finished
@@ -127,6 +130,17 @@ def run(args: argparse.Namespace) -> int:
         return 0 if ok else 1
     _summary(pipeline.name, applied.version, finished, waiting, elapsed, ok)
     return 0 if ok else 1
+
+
+def _notifications(service: Any, pipeline: Any) -> Any:
+    """The notification sender and gate timeouts, only for a pipeline that uses them (start-up budget)."""
+    if any(j.approval is not None and j.approval.timeout is not None for j in pipeline.jobs):
+        service.expire_approvals()
+    if not pipeline.notifiers:
+        return None
+    from conveyor.notify.dispatcher import Dispatcher
+
+    return Dispatcher(service).start()
 
 
 def _run_json(r: dict[str, Any]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class _Checker:
     def record(self, node: Node, record: Record) -> None:
         if not isinstance(node, Map):
             if record.shorthand and isinstance(node, Scalar) and node.tag == STR:
-                self.value(node, record.by_name[record.shorthand])
+                self.value(node, record.by_name[record.shorthand], record.title)
                 return
             shape = "a mapping or a string" if record.shorthand else "a mapping"
             self.add(node, f"expected {_a(record.title)} ({shape}), got {describe(node)}")
@@ -81,14 +81,15 @@ class _Checker:
             known = ", ".join(record.by_name)
             self.add(key, f"unknown key {key.value!r} in {record.title}; known keys: {known}")
 
-    def value(self, node: Node, f: Field) -> None:
+    def value(self, node: Node, f: Field, name: str = "") -> None:
+        """``name``: what messages call the value (default: the field's name)."""
         kind = f.kind
         t = kind.type
         if t == "str":
             if not isinstance(node, Scalar) or node.tag != STR:
                 self.add(node, _expected_string(node))
             else:
-                self._text_rules(node, f)
+                self._text_rules(node, f, name)
         elif t == "list":
             self.list(node, kind)
         elif t == "record":
@@ -117,13 +118,14 @@ class _Checker:
         else:  # pragma: no cover - a spec mistake, caught by the spec tests
             raise AssertionError(f"unknown kind {t!r}")
 
-    def _text_rules(self, node: Scalar, f: Field) -> None:
+    def _text_rules(self, node: Scalar, f: Field, name: str = "") -> None:
         value = node.value
+        name = name or f.name
         if f.enum and value not in f.enum:
             hint = self.suggest.did_you_mean(value, f.enum)
-            self.add(node, f"invalid {f.name} {value!r}{hint}; expected one of: {', '.join(f.enum)}")
+            self.add(node, f"invalid {name} {value!r}{hint}; expected one of: {', '.join(f.enum)}")
         elif f.pattern and not COMPILED[f.pattern].match(value):
-            self.add(node, f"invalid {f.name} {value!r}: {f.pattern_hint}")
+            self.add(node, f"invalid {name} {value!r}: {f.pattern_hint}")
 
     def int(self, node: Node, kind: Kind) -> None:
         if not isinstance(node, Scalar) or node.tag != INT:
@@ -156,6 +158,13 @@ class _Checker:
             for child in node.items:
                 if not isinstance(child, Scalar) or child.tag != STR:
                     self.add(child, _expected_string(child))
+                elif item.enum and child.value not in item.enum:
+                    hint = self.suggest.did_you_mean(child.value, item.enum)
+                    self.add(
+                        child,
+                        f"invalid {kind.noun[:-1]} {child.value!r}{hint}; expected one of: "
+                        + ", ".join(item.enum),
+                    )
 
     def map(self, node: Node, kind: Kind) -> None:
         if not isinstance(node, Map):

@@ -24,7 +24,19 @@ from conveyor.definitions.yamlsrc import (
     text_value,
 )
 from conveyor.errors import Problem
-from conveyor.model.pipeline import Input, InputKind, Job, Location, Pipeline, Resource, Step
+from conveyor.model.pipeline import (
+    NOTIFY_EVENTS,
+    Approval,
+    Input,
+    InputKind,
+    Job,
+    Location,
+    Notifier,
+    Notify,
+    Pipeline,
+    Resource,
+    Step,
+)
 
 _SWITCH_OFF = ("off", "false")
 
@@ -68,10 +80,85 @@ class _Builder:
             job = self.job(len(jobs), node)
             if job is not None:
                 jobs.append(job)
+        notifiers = tuple(n for n in (self.notifier(x) for x in _items(root, "notifiers")) if n is not None)
         pipeline = Pipeline(
-            name=name or default_name, resources=tuple(resources), jobs=tuple(jobs), source_file=self.file
+            name=name or default_name,
+            resources=tuple(resources),
+            jobs=tuple(jobs),
+            source_file=self.file,
+            notifiers=notifiers,
+            notify=self.notify_rules(root),
         )
+        self._check_notify(pipeline)
         return pipeline, self.where, self.problems
+
+    def notifier(self, node: Node) -> Notifier | None:
+        if not isinstance(node, Map):
+            return None
+        name, type_ = _str(node, "name"), _str(node, "type")
+        if name is None or type_ is None:
+            return None
+        notifier = Notifier(
+            name=name,
+            type=type_,
+            url=_str(node, "url") or "",
+            integration=_str(node, "integration") or "",
+            to=_strings(node, "to"),
+            smtp=_str(node, "smtp") or "",
+            sender=_str(node, "from") or "",
+            location=self.loc(node),
+        )
+        if type_ == "email" and not notifier.to:
+            self._problem(node, f"email notifier {name!r} needs 'to': a list of addresses")
+        elif type_ in ("webhook", "slack") and not (notifier.url or notifier.integration):
+            self._problem(node, f"{type_} notifier {name!r} needs a 'url' or an 'integration' holding one")
+        return notifier
+
+    def notify_rules(self, node: Map) -> tuple[Notify, ...]:
+        rules = []
+        for item in _items(node, "notify"):
+            if isinstance(item, Scalar) and item.tag == STR:
+                rules.append(Notify(item.value, location=self.loc(item)))
+            elif isinstance(item, Map):
+                target = _str(item, "notifier")
+                if target is not None:
+                    on = _strings(item, "on") if "on" in item.entries else NOTIFY_EVENTS
+                    rules.append(Notify(target, on, location=self.loc(item)))
+        return tuple(rules)
+
+    def _check_notify(self, pipeline: Pipeline) -> None:
+        known = {n.name for n in pipeline.notifiers}
+        rules = [*pipeline.notify, *(r for j in pipeline.jobs for r in j.notify)]
+        for rule in rules:
+            if rule.notifier not in known:
+                names = ", ".join(sorted(known)) or "none is defined"
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        rule.location.line,
+                        rule.location.col,
+                        f"notify names {rule.notifier!r}, which is not a notifier of this pipeline ({names})",
+                    )
+                )
+
+    def _problem(self, node: Node, message: str) -> None:
+        self.problems.append(Problem(self.file, node.line, node.col, message))
+
+    def approval(self, node: Map) -> Approval | None:
+        entry = node.entries.get("approval")
+        if entry is None:
+            return None
+        value = entry[1]
+        if isinstance(value, Scalar):
+            return Approval() if value.tag == STR and value.value == "manual" else None
+        if not isinstance(value, Map):
+            return None
+        role = _str(value, "role")
+        return Approval(
+            approvers=_strings(value, "approvers"),
+            role=role if role in ("viewer", "operator", "admin") else "operator",
+            timeout=_duration(value, "timeout"),
+        )
 
     def resource(self, index: int, node: Node) -> Resource | None:
         if not isinstance(node, Map):
@@ -121,7 +208,6 @@ class _Builder:
                 flag = _scalar(item, "overwrite") if isinstance(item, Map) else None
                 if flag is not None and bool_value(flag):
                     overwrite.append(target.value)
-        approval = _str(node, "approval")
         return Job(
             name=name,
             steps=_steps(node, "steps"),
@@ -133,13 +219,15 @@ class _Builder:
             on_success=_steps(node, "on_success"),
             on_failure=_steps(node, "on_failure"),
             always=_steps(node, "always"),
-            approval="manual" if approval == "manual" else None,
+            approval=self.approval(node),
             env=_pairs(node, "env"),
             runs_on=_pairs(node, "runs_on"),
             runtime=_str(node, "runtime") or "",
             dependency_mode=_str(node, "dependency_mode") or "strict",
             max_in_flight=_max_in_flight(node),
             overwrite=tuple(overwrite),
+            notify=self.notify_rules(node),
+            secrets=_strings(node, "secrets"),
             location=self.loc(node),
         )
 
@@ -229,6 +317,10 @@ def _duration(node: Map, key: str) -> float | None:
         return durations.parse_duration(value.value)
     except ValueError:
         return None
+
+
+def _strings(node: Map, key: str) -> tuple[str, ...]:
+    return tuple(i.value for i in _items(node, key) if isinstance(i, Scalar) and i.tag == STR)
 
 
 def _items(node: Map, key: str) -> list[Node]:

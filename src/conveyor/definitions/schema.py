@@ -63,7 +63,7 @@ _SCALAR_TYPES = ["string", "number", "integer", "boolean", "null"]
 
 def _kind_schema(kind: Kind) -> dict[str, Any]:
     if kind.type == "str":
-        return {"type": "string"}
+        return {"type": "string", "enum": list(kind.enum)} if kind.enum else {"type": "string"}
     if kind.type == "text":
         return {"type": ["string", "number", "boolean"]}
     if kind.type == "bool":

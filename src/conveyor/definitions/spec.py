@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conveyor.model.pipeline import DEPENDENCY_MODES, RESOURCE_TYPES
+from conveyor.model.pipeline import (
+    APPROVER_ROLES,
+    DEPENDENCY_MODES,
+    NOTIFIER_TYPES,
+    NOTIFY_EVENTS,
+    RESOURCE_TYPES,
+)
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 NAME_HINT = "use letters, digits, '_', '.' and '-', starting with a letter or digit"
@@ -29,10 +35,11 @@ class Kind:
     ``bool``, ``duration``, ``map`` (string keys to scalars, kept as raw text), ``list`` (of ``item``) or
     ``record`` (the record named ``record``). ``noun`` names a list's items in the plural ("steps") for
     messages; a map's keys must match ``key_pattern``, ``key_noun`` names them and ``key_hint`` says how to
-    write them.
+    write them. A list of strings may name the values its items may take in ``enum``.
     """
 
     __slots__ = (
+        "enum",
         "item",
         "key_hint",
         "key_noun",
@@ -58,8 +65,10 @@ class Kind:
         key_pattern: str = "",
         key_noun: str = "key",
         key_hint: str = "",
+        enum: tuple[str, ...] = (),
     ) -> None:
         self.type = type
+        self.enum = enum
         self.item = item
         self.record = record
         self.noun = noun
@@ -137,6 +146,10 @@ SCALAR_MAP = Kind("map")
 
 def list_of(record: str, noun: str, min_items: int = 0) -> Kind:
     return Kind("list", item=Kind("record", record=record), noun=noun, min_items=min_items)
+
+
+def strings(noun: str, enum: tuple[str, ...] = ()) -> Kind:
+    return Kind("list", item=Kind("str", enum=enum), noun=noun)
 
 
 STEP = Record(
@@ -229,6 +242,62 @@ RESOURCE = Record(
     ),
 )
 
+APPROVAL = Record(
+    "approval",
+    "approval",
+    "Each run waits in waiting_approval until someone allowed approves (or rejects) it. 'manual' is short "
+    "for {mode: manual}: anyone with the operator role may.",
+    (
+        Field("mode", STR, "'manual' (the only mode; the default).", enum=("manual",)),
+        Field(
+            "approvers",
+            strings("approvers"),
+            "Token names or user names allowed to approve or reject; empty: anyone with the role.",
+        ),
+        Field("role", STR, "The least role an approver needs.", enum=APPROVER_ROLES, default="operator"),
+        Field("timeout", DURATION, "Reject the run automatically when nobody decided within this, e.g. 24h."),
+    ),
+    shorthand="mode",
+)
+
+NOTIFIER = Record(
+    "notifier",
+    "notifier",
+    "Where notifications go. Secret parts (a webhook's HMAC key 'secret', a Slack URL, SMTP 'username' and "
+    "'password') come from the keys of the named integration (conveyor secret set), never from this file.",
+    (
+        Field(
+            "name", STR, "Named by notify rules.", required=True, pattern=NAME_PATTERN, pattern_hint=NAME_HINT
+        ),
+        Field(
+            "type",
+            STR,
+            "webhook: a signed JSON POST (X-Conveyor-Signature: sha256=HMAC of the body); slack: a "
+            'Slack-style incoming webhook ({"text": ...}); email: a message over SMTP.',
+            required=True,
+            enum=NOTIFIER_TYPES,
+        ),
+        Field("url", STR, "The webhook's URL (or the integration's 'url' key)."),
+        Field(
+            "integration", STR, "An integration whose keys fill url, secret, smtp, username, password, from."
+        ),
+        Field("to", strings("addresses"), "Email: the recipients."),
+        Field("smtp", STR, "Email: the SMTP server as host:port (default localhost:25)."),
+        Field("from", STR, "Email: the sender address (default conveyor@HOST)."),
+    ),
+)
+
+NOTIFY = Record(
+    "notify",
+    "notify rule",
+    "Send run events to a notifier. A bare string is short for {notifier: NAME} (every event).",
+    (
+        Field("notifier", STR, "The name of a notifier of this pipeline.", required=True),
+        Field("on", strings("events", NOTIFY_EVENTS), "Which events (default: all of them)."),
+    ),
+    shorthand="notifier",
+)
+
 JOB = Record(
     "job",
     "job",
@@ -259,7 +328,11 @@ JOB = Record(
         Field("on_success", list_of("step", "steps"), "Steps run after the job's steps all succeed."),
         Field("on_failure", list_of("step", "steps"), "Steps run after a step fails."),
         Field("always", list_of("step", "steps"), "Steps run after the job's steps, whatever happened."),
-        Field("approval", STR, "'manual': each run waits for a person to approve it.", enum=("manual",)),
+        Field(
+            "approval",
+            Kind("record", record="approval"),
+            "'manual', or {approvers, role, timeout}: each run waits for someone allowed to approve it.",
+        ),
         Field("env", ENV_MAP, "Environment variables for every step (raw text values)."),
         Field("runs_on", SCALAR_MAP, "Worker labels a worker must have to run this job."),
         Field(
@@ -284,6 +357,13 @@ JOB = Record(
             "layout and variables, shipctl on the PATH); outputs merge over their latest version.",
             enum=("shippable",),
         ),
+        Field("notify", list_of("notify", "notify rules"), "Where this job's run events are sent."),
+        Field(
+            "secrets",
+            strings("integration names"),
+            "Integrations whose keys become environment variables of this job's steps; their values are "
+            "masked as *** in logs.",
+        ),
     ),
 )
 
@@ -302,10 +382,14 @@ PIPELINE = Record(
         Field("description", STR, "What the pipeline is for."),
         Field("resources", list_of("resource", "resources"), "The resources jobs read and write."),
         Field("jobs", list_of("job", "jobs"), "The jobs."),
+        Field("notifiers", list_of("notifier", "notifiers"), "Where notifications may go."),
+        Field("notify", list_of("notify", "notify rules"), "Where every job's run events are sent."),
     ),
 )
 
-RECORDS: dict[str, Record] = {r.name: r for r in (PIPELINE, RESOURCE, JOB, INPUT, OUTPUT, STEP)}
+RECORDS: dict[str, Record] = {
+    r.name: r for r in (PIPELINE, RESOURCE, JOB, INPUT, OUTPUT, STEP, APPROVAL, NOTIFIER, NOTIFY)
+}
 
 #: compiled once; the patterns above stay plain strings for the schema
 COMPILED: dict[str, re.Pattern[str]] = {p: re.compile(p) for p in (NAME_PATTERN, ENV_PATTERN)}

@@ -32,6 +32,13 @@ InputKind = Literal["resource", "job"]
 #: beside a directly connected job; ``immediate`` runs as soon as an input changes.
 DEPENDENCY_MODES = ("strict", "chrono", "immediate")
 
+#: What a notifier can be told about a run (``notify: [{notifier: x, on: [...]}]``).
+NOTIFY_EVENTS = ("started", "succeeded", "failed", "cancelled", "waiting_approval")
+#: How a notifier delivers: a signed JSON webhook, a Slack-style incoming webhook, or email over SMTP.
+NOTIFIER_TYPES = ("webhook", "slack", "email")
+#: Roles that may be asked to approve a run (``approval: {role: ...}``); a role includes those above it.
+APPROVER_ROLES = ("viewer", "operator", "admin")
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -74,6 +81,45 @@ class Input:
 
 
 @dataclass(frozen=True, slots=True)
+class Approval:
+    """``approval:`` on a job: each run waits in ``waiting_approval`` until someone allowed approves it.
+
+    ``approvers`` (token or user names; empty = anyone with ``role``) narrows who may; after ``timeout``
+    seconds the scheduler rejects the run, so a forgotten gate does not hold a line open for ever."""
+
+    approvers: tuple[str, ...] = ()
+    role: str = "operator"
+    timeout: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notifier:
+    """A place notifications go, defined once per pipeline and named by ``notify`` rules.
+
+    Secret parts (an HMAC key, a Slack URL, SMTP credentials) come from the named ``integration``'s keys
+    (``url``, ``secret``, ``smtp``, ``username``, ``password``, ``from``) when sending, so the pipeline file
+    and its stored definition never hold them."""
+
+    name: str
+    type: str
+    url: str = ""
+    integration: str = ""
+    to: tuple[str, ...] = ()
+    smtp: str = ""
+    sender: str = ""
+    location: Location = field(default=Location(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """Send these events of a job's runs to a notifier."""
+
+    notifier: str
+    on: tuple[str, ...] = NOTIFY_EVENTS
+    location: Location = field(default=Location(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Resource:
     name: str
     type: str
@@ -102,7 +148,7 @@ class Job:
     on_success: tuple[Step, ...] = ()
     on_failure: tuple[Step, ...] = ()
     always: tuple[Step, ...] = ()
-    approval: Literal["manual"] | None = None
+    approval: Approval | None = None
     env: tuple[tuple[str, str], ...] = ()
     runs_on: tuple[tuple[str, str], ...] = ()
     #: "shippable": steps see Shippable's job runtime ($JOB_STATE, IN/OUT layout, shipctl); "" native
@@ -113,6 +159,10 @@ class Job:
     dependency_mode: str = "strict"
     #: runs of this job at once (1: serial, the default; 0: no limit)
     max_in_flight: int = 1
+    #: where this job's run events are sent (the pipeline's ``notify`` rules apply too)
+    notify: tuple[Notify, ...] = ()
+    #: integrations whose keys become environment variables of this job's steps (values masked in logs)
+    secrets: tuple[str, ...] = ()
     location: Location = field(default=Location(), compare=False)
 
     @property
@@ -139,6 +189,9 @@ class Pipeline:
     resources: tuple[Resource, ...] = ()
     jobs: tuple[Job, ...] = ()
     source_file: str = "<memory>"
+    notifiers: tuple[Notifier, ...] = ()
+    #: notification rules for every job's runs
+    notify: tuple[Notify, ...] = ()
 
     def job(self, name: str) -> Job | None:
         for j in self.jobs:
@@ -151,6 +204,9 @@ class Pipeline:
             if r.name == name:
                 return r
         return None
+
+    def notifier(self, name: str) -> Notifier | None:
+        return next((n for n in self.notifiers if n.name == name), None)
 
     def digest(self) -> str:
         return hashlib.sha256(canonical_json(pipeline_to_dict(self)).encode()).hexdigest()
@@ -199,8 +255,8 @@ def job_to_dict(j: Job) -> dict[str, Any]:
         steps = getattr(j, hook)
         if steps:
             d[hook] = [_step_to_dict(s) for s in steps]
-    if j.approval:
-        d["approval"] = j.approval
+    if j.approval is not None:
+        d["approval"] = approval_to_dict(j.approval)
     if j.env:
         d["env"] = dict(j.env)
     if j.runs_on:
@@ -211,7 +267,70 @@ def job_to_dict(j: Job) -> dict[str, Any]:
         d["dependency_mode"] = j.dependency_mode
     if j.max_in_flight != 1:
         d["max_in_flight"] = j.max_in_flight
+    if j.notify:
+        d["notify"] = [notify_to_dict(n) for n in j.notify]
+    if j.secrets:
+        d["secrets"] = list(j.secrets)
     return d
+
+
+def approval_to_dict(a: Approval) -> str | dict[str, Any]:
+    """``"manual"`` for the plain gate (so digests of older definitions do not change), else a mapping."""
+    if a == Approval():
+        return "manual"
+    d: dict[str, Any] = {}
+    if a.approvers:
+        d["approvers"] = list(a.approvers)
+    if a.role != "operator":
+        d["role"] = a.role
+    if a.timeout is not None:
+        d["timeout"] = a.timeout
+    return d
+
+
+def approval_from(raw: Any) -> Approval | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        return Approval()
+    return Approval(
+        approvers=tuple(raw.get("approvers", ())),
+        role=raw.get("role", "operator"),
+        timeout=raw.get("timeout"),
+    )
+
+
+def notify_to_dict(n: Notify) -> dict[str, Any]:
+    d: dict[str, Any] = {"notifier": n.notifier}
+    if n.on != NOTIFY_EVENTS:
+        d["on"] = list(n.on)
+    return d
+
+
+def _notify_from(raw: list[dict[str, Any]] | None) -> tuple[Notify, ...]:
+    return tuple(Notify(notifier=n["notifier"], on=tuple(n.get("on", NOTIFY_EVENTS))) for n in raw or ())
+
+
+def notifier_to_dict(n: Notifier) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": n.name, "type": n.type}
+    for key, value in (("url", n.url), ("integration", n.integration), ("smtp", n.smtp), ("from", n.sender)):
+        if value:
+            d[key] = value
+    if n.to:
+        d["to"] = list(n.to)
+    return d
+
+
+def notifier_from_dict(d: dict[str, Any]) -> Notifier:
+    return Notifier(
+        name=d["name"],
+        type=d["type"],
+        url=d.get("url", ""),
+        integration=d.get("integration", ""),
+        to=tuple(d.get("to", ())),
+        smtp=d.get("smtp", ""),
+        sender=d.get("from", ""),
+    )
 
 
 def resource_to_dict(r: Resource) -> dict[str, Any]:
@@ -225,11 +344,16 @@ def resource_to_dict(r: Resource) -> dict[str, Any]:
 
 def pipeline_to_dict(p: Pipeline) -> dict[str, Any]:
     """The normalised JSON form stored with each pipeline version and read back by ``pipeline_from_dict``."""
-    return {
+    d: dict[str, Any] = {
         "name": p.name,
         "resources": [resource_to_dict(r) for r in p.resources],
         "jobs": [job_to_dict(j) for j in p.jobs],
     }
+    if p.notifiers:
+        d["notifiers"] = [notifier_to_dict(n) for n in p.notifiers]
+    if p.notify:
+        d["notify"] = [notify_to_dict(n) for n in p.notify]
+    return d
 
 
 def _steps_from(raw: list[dict[str, Any]] | None) -> tuple[Step, ...]:
@@ -275,13 +399,21 @@ def pipeline_from_dict(d: dict[str, Any]) -> Pipeline:
                 on_success=_steps_from(j.get("on_success")),
                 on_failure=_steps_from(j.get("on_failure")),
                 always=_steps_from(j.get("always")),
-                approval=j.get("approval"),
+                approval=approval_from(j.get("approval")),
                 env=tuple(sorted(j.get("env", {}).items())),
                 runs_on=tuple(sorted(j.get("runs_on", {}).items())),
                 runtime=j.get("runtime", ""),
                 dependency_mode=j.get("dependency_mode", "strict"),
                 max_in_flight=j.get("max_in_flight", 1),
                 overwrite=tuple(o["resource"] for o in j.get("outputs", ()) if o.get("overwrite")),
+                notify=_notify_from(j.get("notify")),
+                secrets=tuple(j.get("secrets", ())),
             )
         )
-    return Pipeline(name=d["name"], resources=resources, jobs=tuple(jobs))
+    return Pipeline(
+        name=d["name"],
+        resources=resources,
+        jobs=tuple(jobs),
+        notifiers=tuple(notifier_from_dict(n) for n in d.get("notifiers", ())),
+        notify=_notify_from(d.get("notify")),
+    )

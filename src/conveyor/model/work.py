@@ -66,6 +66,8 @@ class RunSpec:
     task_input: str | None = None
     #: "shippable": the steps get Shippable's job runtime (``worker/shippable.py``)
     runtime: str = ""
+    #: names of ``env`` entries that hold secrets: the worker masks their values in what it reports
+    secret_env: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -127,6 +129,7 @@ def spec_from_json(data: dict[str, Any]) -> RunSpec:
         kind=data.get("kind", "run"),
         task_input=data.get("task_input"),
         runtime=data.get("runtime", ""),
+        secret_env=list(data.get("secret_env", [])),
         **steps,
     )
 

@@ -8,14 +8,18 @@ move on) live in ``engine/``; SQL lives in ``store/``. The service is split by w
 
 from __future__ import annotations
 
+from conveyor.service.approvals import ApprovalOps
 from conveyor.service.auth import AuthOps
 from conveyor.service.base import ApplyResult, check_properties
+from conveyor.service.notifications import NotifyOps
 from conveyor.service.reads import ReadOps
+from conveyor.service.secrets import SecretOps
 from conveyor.service.tinkerbell import TinkerbellOps
 from conveyor.service.work import WorkerOps, accepted_requirements
 
 __all__ = ["ApplyResult", "Service", "accepted_requirements", "check_properties"]
 
 
-class Service(WorkerOps, ReadOps, AuthOps, TinkerbellOps):
-    """All of it, on one store."""
+class Service(SecretOps, ApprovalOps, NotifyOps, WorkerOps, ReadOps, AuthOps, TinkerbellOps):
+    """All of it, on one store. (Secrets, approval gates and notifications wrap the worker and pipeline
+    operations they extend: see their modules.)"""

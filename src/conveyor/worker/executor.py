@@ -28,12 +28,26 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conveyor.model.work import RunResult, RunSpec, StepSpec
+
+if TYPE_CHECKING:
+    from conveyor.worker.masking import Masker
 
 _serial = itertools.count(1)
 #: The environment steps inherit, copied once: os.environ decodes every entry on each copy.
 _BASE_ENV = dict(os.environ)
+
+
+def _masker(spec: RunSpec) -> Masker | None:
+    """What masks the run's secrets in its log and results (None when it was given none)."""
+    if not spec.secret_env:
+        return None
+    from conveyor.worker.masking import Masker
+
+    masker = Masker.for_env(spec.env, spec.secret_env)
+    return masker if masker else None
 
 
 class OutputError(Exception):
@@ -180,6 +194,7 @@ class Execution:
             from conveyor.worker import shippable
 
             self.env.update(shippable.prepare(self))
+        self._masker = _masker(s)
 
     # -- driving --------------------------------------------------------------------------------
     def start_next(self) -> subprocess.Popen[bytes] | None:
@@ -330,6 +345,9 @@ class Execution:
                 res.stdout = f.read(s.output_files_limit + 1)
         res.log = self.read_new_log(final=True)
         os.close(self._log)
+        if self._masker is not None:  # secrets never leave the worker, whatever a step did with them
+            res.message = self._masker.text(res.message)
+            res.properties = {k: self._masker.text(v) for k, v in res.properties.items()}
         return res
 
     def read_new_log(self, final: bool = False) -> bytes:
@@ -343,6 +361,8 @@ class Execution:
                 f.seek(self._log_sent)
                 data = f.read(min(size, limit) - self._log_sent)
             self._log_sent += len(data)
+        if self._masker is not None:
+            data = self._masker.feed(data, final)
         if final and size > limit:
             data += f"\n[conveyor: log truncated: {size - limit} more bytes dropped]\n".encode()
         return data

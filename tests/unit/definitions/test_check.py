@@ -56,7 +56,7 @@ def test_every_problem_in_a_file_is_reported_at_once_sorted_by_place() -> None:
         (
             JOB + "    colour: red\n",
             "p.yml:4:5: unknown key 'colour' in job; known keys: name, description, inputs, steps, outputs, "
-            "timeout, retries, retry_backoff, on_success, on_failure, always, approval, env, runs_on, dependency_mode, max_in_flight, serial, runtime",
+            "timeout, retries, retry_backoff, on_success, on_failure, always, approval, env, runs_on, dependency_mode, max_in_flight, serial, runtime, notify, secrets",
         ),
         (JOB + "job: []\n", "p.yml:4:1: unknown key 'job' in pipeline (did you mean 'jobs'?)"),
         # wrong types
@@ -151,5 +151,5 @@ def _problems(text: str) -> list[str]:
 def test_keys_may_be_written_in_any_yaml_style() -> None:
     assert one_problem('"jobs": [{"name": "b", "steps": ["make"], "bogus": 1}]\n') == (
         "p.yml:1:43: unknown key 'bogus' in job; known keys: name, description, inputs, steps, outputs, timeout, "
-        "retries, retry_backoff, on_success, on_failure, always, approval, env, runs_on, dependency_mode, max_in_flight, serial, runtime"
+        "retries, retry_backoff, on_success, on_failure, always, approval, env, runs_on, dependency_mode, max_in_flight, serial, runtime, notify, secrets"
     )

@@ -8,7 +8,15 @@ import pytest
 
 from conveyor.definitions import load_file, load_text
 from conveyor.errors import InvalidDefinition
-from conveyor.model.pipeline import Input, Location, Pipeline, Step, pipeline_from_dict, pipeline_to_dict
+from conveyor.model.pipeline import (
+    Approval,
+    Input,
+    Location,
+    Pipeline,
+    Step,
+    pipeline_from_dict,
+    pipeline_to_dict,
+)
 
 from ._helpers import RELEASE_LINE, dedent, one_problem
 
@@ -74,7 +82,7 @@ def test_release_line_jobs(release_line: Pipeline) -> None:
     assert staging.on_failure == (Step(run='echo "staging deploy failed" >&2'),)
     assert staging.always == (Step(run='echo "deploy finished"'),)
     assert staging.on_success == ()
-    assert (production.approval, staging.approval) == ("manual", None)
+    assert (production.approval, staging.approval) == (Approval(), None)
     assert production.timeout is None
     assert build.location == Location(str(RELEASE_LINE), 37, 5)
     assert staging.inputs[5].location == Location(str(RELEASE_LINE), 87, 9)

@@ -94,7 +94,16 @@ def schema() -> dict[str, Any]:
 def test_is_json_and_draft_2020_12(schema: dict[str, Any]) -> None:
     assert json.loads(json.dumps(schema)) == schema
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert set(schema["$defs"]) == {"resource", "job", "input", "output", "step"}
+    assert set(schema["$defs"]) == {
+        "resource",
+        "job",
+        "input",
+        "output",
+        "step",
+        "approval",
+        "notifier",
+        "notify",
+    }
 
 
 def _objects(schema: dict[str, Any]) -> list[dict[str, Any]]:

@@ -134,7 +134,9 @@ def test_both_hook_shapes_translate_alike(hooks: str) -> None:
     assert [(n.resource, n.send_failing_snippet) for n in info.on_success.notify] == [("slack", True)]
     assert [(n.resource, n.send_failing_snippet) for n in info.on_failure.notify] == [("slack", False)]
     assert info.on_success.shape == ("list" if hooks is LIST_HOOKS else "mapping")
-    assert [w.line for w in result.warnings] == [10]  # only: conveyor sends no notifications yet
+    assert not result.warnings  # the notification resource became a notifier
+    assert [n.name for n in result.pipeline.notifiers] == ["slack"]
+    assert [(r.notifier, r.on) for r in j.notify] == [("slack", ("succeeded", "failed"))]
 
 
 def test_on_start_and_on_cancel_are_kept_in_the_extras_only() -> None:

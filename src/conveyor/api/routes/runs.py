@@ -97,13 +97,16 @@ def cancel(request: Request, run_id: Id, body: Reason, who: Operator) -> dict[st
     return public_run(service_of(request).cancel(run_id, body.reason, by=who.name))
 
 
+# Any reader may ask: the gate itself says who may decide (its role, operator by default, and approver list).
 @router.post("/{run_id}/approve")
-def approve(request: Request, run_id: Id, who: Operator, body: Comment | None = None) -> dict[str, Any]:
+def approve(request: Request, run_id: Id, who: Viewer, body: Comment | None = None) -> dict[str, Any]:
     comment = body.comment if body else ""
-    return public_run(service_of(request).approve(run_id, by=who.name, comment=comment))
+    return public_run(service_of(request).approve(run_id, by=who.name, comment=comment, role=who.role))
 
 
 @router.post("/{run_id}/reject")
-def reject(request: Request, run_id: Id, who: Operator, body: Comment | None = None) -> dict[str, Any]:
+def reject(request: Request, run_id: Id, who: Viewer, body: Comment | None = None) -> dict[str, Any]:
     comment = body.comment if body else ""
-    return public_run(service_of(request).approve(run_id, by=who.name, comment=comment, approve=False))
+    return public_run(
+        service_of(request).approve(run_id, by=who.name, comment=comment, approve=False, role=who.role)
+    )

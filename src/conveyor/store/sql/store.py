@@ -15,6 +15,7 @@ from conveyor.store.base import Row
 from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
 from conveyor.store.sql.tx_checks import ChecksTx
+from conveyor.store.sql.tx_secrets import SecretsTx
 from conveyor.store.sql.tx_statemachine import StateMachineTx
 from conveyor.store.sql.tx_tinkerbell import TinkerbellTx
 from conveyor.store.sql.txbase import TxBase, _dumps
@@ -34,7 +35,7 @@ def _sqlite_writer(path: str) -> threading.RLock:
         return _SQLITE_WRITERS.setdefault(path, threading.RLock())
 
 
-class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, TxBase):
+class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, TxBase):
     """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
     The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as
@@ -534,15 +535,17 @@ class SqlStore:
                 + ("REAL" if self.dialect == "sqlite" else "DOUBLE PRECISION")
                 + " NOT NULL)"
             )
-            rows = conn.execute("SELECT max(version) AS v FROM schema_migrations")
-            current = rows[0]["v"] or 0
+            applied = {row["version"] for row in conn.execute("SELECT version FROM schema_migrations")}
+            current = max(applied, default=0)
             newest = known[-1][0] if known else 0
             if current > newest:
                 raise SchemaTooNew(
                     f"the database is at schema version {current}, newer than this conveyor ({newest})"
                 )
+            # every migration not applied yet, not only those above the newest applied: areas built on
+            # separate branches number theirs apart, and one may land after a higher number already ran
             for version, ddl in known:
-                if version > current:
+                if version not in applied:
                     conn.script(ddl)
                     conn.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES "

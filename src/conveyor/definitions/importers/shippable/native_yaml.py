@@ -20,7 +20,7 @@ from conveyor.definitions.importers.shippable.records import (
     ShippableImport,
 )
 from conveyor.definitions.importers.shippable.tree import raw_text
-from conveyor.model.pipeline import job_to_dict, resource_to_dict
+from conveyor.model.pipeline import job_to_dict, notifier_to_dict, resource_to_dict
 
 _Base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: 5x faster on big lines
 
@@ -57,6 +57,11 @@ def to_native_yaml(result: ShippableImport) -> str:
         about = extras.resources.get(resource.name)
         out.extend(_comments(_resource_notes(about) if about else [], "  "))
         out.append(_item(resource_to_dict(resource)))
+    if p.notifiers:
+        out.append("")
+        out.append("# from the notification resources; secret parts come from their integrations")
+        out.append("notifiers:")
+        out.extend(_item(notifier_to_dict(n)) for n in p.notifiers)
     out.append("")
     out.append("jobs:" if p.jobs else "jobs: []")
     for job in p.jobs:
@@ -109,7 +114,7 @@ def _resource_notes(r: ResourceExtras) -> list[str]:
     ]
     if r.gap:
         notes.append(f"not translated: {r.gap}")
-    if r.integration:
+    if r.integration and r.shippable_type != "notification":
         notes.append(f"integration {r.integration} (credentials) not translated")
     if not r.triggers_on_edit:
         notes.append("on Shippable, editing it does not start jobs; here a changed property makes a version")
@@ -137,8 +142,6 @@ def job_notes(j: JobExtras) -> list[str]:
         settings.append(f"container {str(j.container).lower()}")
     if j.allow_public_access is not None:
         settings.append(f"allowPublicAccess {str(j.allow_public_access).lower()}")
-    if j.integrations:
-        settings.append(f"integrations {', '.join(j.integrations)}")
     settings.extend(f"{key} {raw_text(value)}" for key, value in j.type_options)
     if settings:
         notes.append("not translated: " + "; ".join(settings))
@@ -193,8 +196,9 @@ def job_notes(j: JobExtras) -> list[str]:
         if hook.scripts and name in ("on_start", "on_cancel"):
             lines = len(hook.scripts)
             notes.append(f"{name} script ({lines} line{'' if lines == 1 else 's'}) not translated")
-        if hook.notify:
-            notes.append(f"{name} NOTIFY {', '.join(n.resource for n in hook.notify)} not translated")
+        snippets = [n.resource for n in hook.notify if n.send_failing_snippet]
+        if snippets:
+            notes.append(f"{name} NOTIFY {', '.join(snippets)}: sendFailingSnippet not translated")
     if j.triggered_by:
         notes.append(f"runs after {', '.join(j.triggered_by)} (their OUT names this job)")
     if j.uses_shipctl:

@@ -12,7 +12,9 @@ The translation, rule by rule:
 - ``OUT: resource`` -> output; ``OUT: job`` -> an input of that job (it runs when this one succeeds);
 - ``on_success`` / ``on_failure`` / ``always`` scripts -> the job's hooks (one step each);
   ``runtime.timeoutMinutes`` -> ``timeout``;
-- a job conveyor cannot run -> one step that fails naming the type (its graph edges stay).
+- a job conveyor cannot run -> one step that fails naming the type (its graph edges stay);
+- ``notification`` resources -> notifiers, ``NOTIFY:`` hooks -> notify rules (``notify_map.py``);
+  ``integrations`` of a job -> its ``secrets`` (the integrations' keys as environment variables).
 
 Everything else stays in the extras only, and the graph rules every format shares (``check_graph``) run on
 the result.
@@ -23,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from conveyor.definitions.importers.shippable.notify_map import notifiers, notify_rules
 from conveyor.definitions.importers.shippable.records import (
     Hook,
     IgnoredSection,
@@ -111,8 +114,14 @@ def translate(
         for key, loc in locations.items():
             where.properties[(index, key)] = loc
     model_resources.extend(Resource(e.name, "generic", (), location=e.location) for e in externals.values())
+    model_notifiers = notifiers(all_resources)
+    known = {n.name for n in model_notifiers}
     model_jobs = [
-        _job(index, job, all_resources, triggered_by.get(job.name, []), where)
+        replace(
+            _job(index, job, all_resources, triggered_by.get(job.name, []), where),
+            notify=notify_rules(job, known),
+            secrets=_secrets(job, all_resources),
+        )
         for index, job in enumerate(resolved.values())
     ]
     pipeline = Pipeline(
@@ -120,6 +129,7 @@ def translate(
         resources=tuple(model_resources),
         jobs=tuple(model_jobs),
         source_file=files[0] if files else "<memory>",
+        notifiers=model_notifiers,
     )
     problems = [*report.problems, *check_graph(pipeline, where)]
     extras = ShippableExtras(
@@ -260,6 +270,16 @@ def _job(
         overwrite=tuple(out.name for out in job.outputs if out.kind != "job" and out.overwrite),
         location=job.location,
     )
+
+
+def _secrets(job: JobExtras, resources: dict[str, ResourceExtras]) -> tuple[str, ...]:
+    """The job's ``integrations``, and those of the ``integration`` resources it reads (IN)."""
+    names = list(job.integrations)
+    for step in job.inputs:
+        res = resources.get(step.name)
+        if res is not None and res.shippable_type == "integration" and res.integration:
+            names.append(res.integration)
+    return tuple(dict.fromkeys(names))
 
 
 def _input(step: InStep, resources: dict[str, ResourceExtras]) -> Input:
