@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from conveyor import __version__
+from conveyor import __version__, web
 from conveyor.api import errors
 from conveyor.api.auth import Viewer
 from conveyor.api.metrics import Metrics
@@ -51,6 +51,7 @@ def create_app(service: Service, auth: bool = True) -> FastAPI:
 
     for module in (pipelines, resources, jobs, runs, workers, events, tokens, clever):
         app.include_router(module.router)
+    web.install(app)  # the UI at / and /ui/..., on the same service and tokens
 
     @app.get("/api/v1", tags=["health"])
     def root(_: Viewer) -> JSONResponse:

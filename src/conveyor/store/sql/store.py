@@ -13,12 +13,13 @@ from conveyor.store.base import Row
 from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
 from conveyor.store.sql.tx_statemachine import StateMachineTx
+from conveyor.store.sql.tx_web import WebTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
 
 
-class SqlTx(StateMachineTx, TxBase):
+class SqlTx(StateMachineTx, WebTx, TxBase):
     """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
     The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as
