@@ -232,3 +232,9 @@ def test_login_sets_a_strict_http_only_cookie_checked_like_a_bearer_token(locked
 def test_no_auth_needs_no_login(site: Site) -> None:
     r = site.get("/ui/login?next=/ui/workers")
     assert r.status_code == 303 and r.headers["location"] == "/ui/workers"
+
+
+def test_a_form_sent_by_the_page_script_gets_its_note_and_no_redirect(site: Site) -> None:
+    r = site.post("/ui/pipelines/webapp/jobs/build/trigger", {}, headers={"X-Conveyor-Inline": "1"})
+    assert r.status_code == 204 and "build%20%232" in r.headers["x-conveyor-note"]
+    assert "set-cookie" not in r.headers

@@ -3,10 +3,11 @@
 Why this shape: a pipeline reads like an assembly line, so each node's column is its longest path from a
 source (Sugiyama's first step, without the expensive parts). Cycles (a job that reads and writes a
 state resource, a state machine's loop) are broken by marking back edges, which are drawn as arcs
-under the nodes. An edge that spans several columns gets a thin virtual node in each column it crosses,
-so it runs in a lane of its own instead of through the nodes in between. Rows inside a column are
-ordered by a few barycentre sweeps, which removes most crossings in the graphs people write. Nodes keep
-a fixed size whatever the graph's size and the page scrolls, so 50 or 200 jobs stay as readable as 5.
+under the nodes. An edge that spans several columns runs through a thin virtual node in each column
+it crosses (one lane per source and column), so it passes between the nodes instead of through them.
+Rows inside a column are ordered by a few barycentre sweeps, which removes most crossings in the graphs
+people write. Nodes keep a fixed size whatever the graph's size and the page scrolls, so 50 or 200 jobs
+stay as readable as 5.
 """
 
 from __future__ import annotations
@@ -129,13 +130,16 @@ def _assign_layers(g: Layout) -> None:
 
 
 def _add_lanes(g: Layout) -> None:
-    for i, e in enumerate(g.edges):
+    """Lanes are shared by source: a resource that forty later jobs read runs one line through each
+    column (a bus the edges branch off), not forty."""
+    for e in g.edges:
         if e.back:
             continue
         for layer in range(g.nodes[e.src].layer + 1, g.nodes[e.dst].layer):
-            lane = Node(f"\0{i}:{layer}", layer=layer, virtual=True)
-            g.nodes[lane.id] = lane
-            e.lanes.append(lane.id)
+            key = f"\0{e.src}\0{layer}"
+            if key not in g.nodes:
+                g.nodes[key] = Node(key, layer=layer, virtual=True)
+            e.lanes.append(key)
 
 
 def _chain(e: Edge) -> list[str]:
@@ -146,12 +150,12 @@ def _order_rows(g: Layout) -> None:
     layers: dict[int, list[str]] = {}
     for n in g.nodes.values():
         layers.setdefault(n.layer, []).append(n.id)
-    neighbours: dict[str, list[str]] = {n: [] for n in g.nodes}
+    neighbours: dict[str, set[str]] = {n: set() for n in g.nodes}
     for e in g.edges:
         if not e.back:
             for a, b in pairwise(_chain(e)):
-                neighbours[a].append(b)
-                neighbours[b].append(a)
+                neighbours[a].add(b)
+                neighbours[b].add(a)
 
     def renumber(ids: list[str]) -> None:
         for i, n in enumerate(ids):

@@ -165,7 +165,8 @@ def local(url: str | None, default: str) -> str:
 
 def redirect(request: Request, url: str, note: str = "", form: dict[str, str] | None = None) -> Response:
     """After a form: to the page its ``back`` field names, else ``url`` (303, so a reload does not post
-    again), with a one-time note."""
+    again), with a one-time note. A form the page's script sent itself (a live page that must not
+    reload) gets just the note."""
     if request.headers.get(INLINE_HEADER):  # the page sent it with fetch and stays where it is
         headers = {"X-Conveyor-Note": quote(note), "Cache-Control": "no-store"}
         return Response(status_code=204, headers=headers)

@@ -192,10 +192,11 @@
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-inline")) return;
     event.preventDefault();
-    const button = form.querySelector("button");
+    const button = event.submitter || form.querySelector("button");
+    const action = (event.submitter && event.submitter.getAttribute("formaction")) || form.action;
     if (button) button.disabled = true;
     try {
-      const response = await fetch(form.action, {
+      const response = await fetch(action, {
         method: "POST",
         body: new URLSearchParams(new FormData(form)),
         headers: { "X-Conveyor-Inline": "1" },
