@@ -75,12 +75,12 @@ def build_history(url: str, home: Path, passes: int) -> int:
 def pages(api: httpx.Client) -> dict[str, str]:
     runs = api.get("/api/v1/runs", params={"pipeline": "wide", "limit": 1}).json()
     newest = runs[0]["id"]
-    job_runs = api.get("/api/v1/runs", params={"pipeline": "wide", "job": "j10-3", "limit": 60}).json()
+    job_runs = api.get("/api/v1/runs", params={"pipeline": "wide", "job": "j10-3", "limit": 25}).json()
     return {
         "pipelines": "/",
         "pipeline (200 jobs)": "/ui/pipelines/wide",
         "job: newest runs": "/ui/pipelines/wide/jobs/j10-3",
-        "job: an older page": f"/ui/pipelines/wide/jobs/j10-3?before={job_runs[-1]['id']}",
+        "job: the next page": f"/ui/pipelines/wide/jobs/j10-3?before={job_runs[-1]['id']}",
         "run": f"/ui/runs/{newest}",
         "resource read by every run": "/ui/pipelines/wide/resources/settings",
         "resource: 50 versions": "/ui/pipelines/wide/resources/src",

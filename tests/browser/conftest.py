@@ -32,9 +32,10 @@ def _install_chromium() -> None:
     if os.geteuid() != 0:
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium chromium-driver (as root)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
+    wait = ["-o", "DPkg::Lock::Timeout=120"]  # another apt may hold the lock for a while
+    subprocess.run(["apt-get", *wait, "update", "-qq"], check=True, env=env, stdout=subprocess.DEVNULL)
     subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"],
+        ["apt-get", *wait, "install", "-y", "-qq", "chromium", "chromium-driver"],
         check=True,
         env=env,
         stdout=subprocess.DEVNULL,

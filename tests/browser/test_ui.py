@@ -14,7 +14,8 @@ import httpx
 import pytest
 from tests.acceptance.processes import Cluster, cluster, wait_for
 
-pytestmark = pytest.mark.slow
+# the first test may install chromium (apt-get) before it starts
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webapp-line.yml"
 JOBS = ["build", "test", "package", "deploy-staging", "smoke-test", "deploy-production"]
@@ -150,6 +151,8 @@ def test_watch_trigger_read_approve_and_cancel(browser: Any, shots: Path, line: 
     wf = api.post("/workflows", json={"workflowDefinition": {"name": "hello"}, "input": "{}"}).json()
     wait_for(lambda: api.get(f"/workflows/{wf['id']}").json()["status"] == "succeeded", 30, "the workflow")
     page.goto(f"{url}/ui/workflows")
+    expect(page.locator("table.list")).to_contain_text("succeeded")
+    page.screenshot(path=shots / "workflows.png", full_page=True)
     page.get_by_role("link", name=wf["id"][:8]).click()
     expect(page.locator('[data-key="s:Greet"]')).to_have_class(re.compile(r"s-succeeded"))
     expect(page.locator("table.states")).to_contain_text('"greeting": "hi"')

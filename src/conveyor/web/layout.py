@@ -56,6 +56,8 @@ class Edge:
 class Layout:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
+    #: source -> the path of its lanes, drawn once; each of its long edges draws only its last curve
+    trunks: dict[str, str] = field(default_factory=dict)
     width: float = 0.0
     height: float = 0.0
 
@@ -198,20 +200,37 @@ def _place(g: Layout) -> None:
             e.path = f"M{x1:.0f},{y1:.0f} C{x1:.0f},{dip:.0f} {x2:.0f},{dip:.0f} {x2:.0f},{y2:.0f}"
             e.label_x, e.label_y = (x1 + x2) / 2, dip - 4
             continue
-        # through each lane: a curve into its left end, a straight run to its right end
-        points = [(a.x + NODE_W, a.y + NODE_H / 2)]
-        for lane in (g.nodes[i] for i in e.lanes):
-            mid = lane.y + LANE_H / 2
-            points += [(lane.x, mid), (lane.x + NODE_W, mid)]
-        points.append((b.x, b.y + NODE_H / 2))
-        path = [f"M{points[0][0]:.0f},{points[0][1]:.0f}"]
-        for k in range(1, len(points)):
-            (x1, y1), (x2, y2) = points[k - 1], points[k]
-            if k % 2 == 0:  # along a lane
-                path.append(f"L{x2:.0f},{y2:.0f}")
-            else:
-                bend = max(24.0, (x2 - x1) / 2)
-                path.append(f"C{x1 + bend:.0f},{y1:.0f} {x2 - bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}")
-        e.path = " ".join(path)
-        (x1, y1), (x2, y2) = points[-2], points[-1]
-        e.label_x, e.label_y = (x1 + x2) / 2, (y1 + y2) / 2 - 4
+        start = (a.x + NODE_W, a.y + NODE_H / 2)
+        if e.lanes:
+            last = g.nodes[e.lanes[-1]]
+            start = (last.x + NODE_W, last.y + LANE_H / 2)
+            if e.src not in g.trunks:
+                g.trunks[e.src] = _trunk(g, e.src)
+        end = (b.x, b.y + NODE_H / 2)
+        e.path = f"M{start[0]:.0f},{start[1]:.0f} " + _curve(start, end)
+        e.label_x, e.label_y = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2 - 4
+
+
+def _curve(a: tuple[float, float], b: tuple[float, float]) -> str:
+    bend = max(24.0, (b[0] - a[0]) / 2)
+    return f"C{a[0] + bend:.0f},{a[1]:.0f} {b[0] - bend:.0f},{b[1]:.0f} {b[0]:.0f},{b[1]:.0f}"
+
+
+def _trunk(g: Layout, src: str) -> str:
+    """From the source through each of its lanes, column by column: a curve into a lane's left end, a
+    straight run to its right end. Every lane of a source lies on this one chain (an edge to column k
+    passes through the lanes of every column before k)."""
+    a = g.nodes[src]
+    lanes = []
+    layer = a.layer + 1
+    while f"\0{src}\0{layer}" in g.nodes:
+        lanes.append(g.nodes[f"\0{src}\0{layer}"])
+        layer += 1
+    at = (a.x + NODE_W, a.y + NODE_H / 2)
+    path = [f"M{at[0]:.0f},{at[1]:.0f}"]
+    for lane in lanes:
+        mid = lane.y + LANE_H / 2
+        path.append(_curve(at, (lane.x, mid)))
+        at = (lane.x + NODE_W, mid)
+        path.append(f"L{at[0]:.0f},{at[1]:.0f}")
+    return " ".join(path)

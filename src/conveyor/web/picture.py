@@ -57,6 +57,8 @@ class Picture:
     version: int
     nodes: list[NodeView] = field(default_factory=list)
     edges: list[EdgeView] = field(default_factory=list)
+    #: (css, path) of each source's shared run through the columns its long edges cross
+    trunks: list[tuple[str, str]] = field(default_factory=list)
     width: float = 0.0
     height: float = 0.0
 
@@ -142,6 +144,9 @@ def place(pic: Picture) -> None:
         e.path, e.label_x, e.label_y = route.path, route.label_x, route.label_y
         if route.back:
             e.css += " back"
+    for src, path in placed.trunks.items():
+        passive = all(" passive" in e.css or " switch-off" in e.css for e in pic.edges if e.src == src)
+        pic.trunks.append(("edge trunk" + (" passive" if passive else ""), path))
     pic.width, pic.height = placed.width, placed.height
 
 

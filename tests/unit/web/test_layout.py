@@ -34,7 +34,8 @@ def test_long_edges_get_lanes_and_nodes_never_overlap() -> None:
     placed = layout(ids, [*chain, ("n0", "n15", False), ("n3", "n9", False), ("n40", "n12", False)])
     assert "n0" in placed.nodes and not any(k.startswith("\0") for k in placed.nodes)
     longest = next(e for e in placed.edges if (e.src, e.dst) == ("n0", "n15"))
-    assert len(longest.lanes) == 14 and longest.path.count("L") == 14
+    assert len(longest.lanes) == 14 and placed.trunks["n0"].count("L") == 14  # drawn once for n0
+    assert longest.path.count("C") == 1  # the edge itself: the last curve, from its last lane
     boxes = [(n.x, n.y) for n in placed.nodes.values()]
     for i, (x1, y1) in enumerate(boxes):
         for x2, y2 in boxes[i + 1 :]:
