@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from conveyor import __version__
+from conveyor import __version__, web
 from conveyor.api import errors
 from conveyor.api.auth import Viewer
 from conveyor.api.metrics import MeasureMiddleware, Metrics
@@ -78,6 +78,7 @@ def create_app(service: Service, auth: bool = True) -> FastAPI:
         app.include_router(module.router)
     app.include_router(tinkerbell.router)  # Tinkerbell: native /api/v1/tinkerbell/...
     app.include_router(tink_gateway.router)  # ... and tink's /v1 REST routes
+    web.install(app)  # the UI at / and /ui/..., on the same service and tokens
 
     @app.get("/api/v1", tags=["health"])
     def root(_: Viewer) -> JSONResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -42,7 +42,8 @@ def service_of(request: Request) -> Service:
 
 
 def require(role: str) -> Callable[..., Awaitable[Principal]]:
-    allowed = _ALLOWED[role]
+    if role not in _ALLOWED:  # fail when the route is declared, not on its first request
+        raise ValueError(f"unknown role {role!r}")
 
     async def dependency(
         request: Request,
@@ -57,13 +58,26 @@ def require(role: str) -> Callable[..., Awaitable[Principal]]:
         row = service.cached_token(credentials.credentials)
         if row is None:
             row = await run_in_threadpool(service.verify_token, credentials.credentials)
-        if row is None:
-            raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
-        if row["role"] not in allowed:
-            raise HTTPException(403, f"a {row['role']} token may not do this (needs {role})")
-        return Principal(row["name"], row["role"])
+        return _principal(row, role)
 
     return dependency
+
+
+def check_token(request: Request, token: str, role: str) -> Principal:
+    """Who holds ``token``, if it may act as ``role``: the one check behind both the API's bearer
+    tokens and the web UI's session cookie. 401 for a bad token, 403 for a role too small."""
+    if not request.app.state.auth:
+        return ANONYMOUS_ADMIN
+    service = service_of(request)
+    return _principal(service.cached_token(token) or service.verify_token(token), role)
+
+
+def _principal(row: dict[str, Any] | None, role: str) -> Principal:
+    if row is None:
+        raise HTTPException(401, "invalid or revoked token", {"WWW-Authenticate": "Bearer"})
+    if row["role"] not in _ALLOWED[role]:
+        raise HTTPException(403, f"a {row['role']} token may not do this (needs {role})")
+    return Principal(row["name"], row["role"])
 
 
 Viewer = Annotated[Principal, Depends(require("viewer"))]

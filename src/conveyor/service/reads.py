@@ -86,7 +86,10 @@ class ReadOps(ServiceBase):
                 raise NotFound(f"no run {run_id}")
             return run["status"], [(int(r["seq"]), bytes(r["data"])) for r in tx.logs(run_id, after)]
 
-    def versions(self, resource: str, pipeline: str | None = None, limit: int = 50) -> list[Row]:
+    def versions(
+        self, resource: str, pipeline: str | None = None, limit: int = 50, before: int | None = None
+    ) -> list[Row]:
+        """Versions newest first; ``before`` is the cursor (the last number of the previous page)."""
         with self.store.read() as tx:
             prow = self._pipeline(tx, pipeline)
             rrow = tx.resource_by_name(prow["id"], resource)
@@ -97,7 +100,7 @@ class ReadOps(ServiceBase):
                     f"no resource named {resource!r} in pipeline {prow['name']!r}"
                     + (f" (did you mean {hint[0]!r}?)" if hint else "")
                 )
-            return tx.versions(rrow["id"], None, limit)
+            return tx.versions(rrow["id"], before, limit)
 
     # -- the API's views ------------------------------------------------------------------------
     def run_view(self, run_id: int) -> dict[str, Any]:
@@ -257,6 +260,59 @@ class ReadOps(ServiceBase):
     def status_counts(self) -> dict[str, int]:
         with self.store.read() as tx:
             return {r["status"]: int(r["n"]) for r in tx.status_counts()}
+
+    # -- the web UI's views: one statement per part of a page, never one per row ------------------
+    def pipeline_mark(self, pipeline: str) -> tuple[int, int, tuple[tuple[str, int], ...]]:
+        """What changes whenever the pipeline's picture may: its newest run and event, and how many
+        runs are in each active status (a run moving from pending to queued makes no event)."""
+        with self.store.read() as tx:
+            pid = self._pipeline(tx, pipeline)["id"]
+            last_run, last_event = tx.web_pipeline_mark(pid)
+            counts = tuple(sorted((r["status"], int(r["n"])) for r in tx.active_counts(pid)))
+            return last_run, last_event, counts
+
+    def latest_inputs(self, pipeline: str) -> dict[str, list[Row]]:
+        """Job name -> the input versions (and upstream runs) its latest started run read."""
+        with self.store.read() as tx:
+            prow = self._pipeline(tx, pipeline)
+            names = {j["id"]: j["name"] for j in tx.jobs(prow["id"])}
+            out: dict[str, list[Row]] = {}
+            for row in tx.web_latest_started_inputs(prow["id"]):
+                out.setdefault(names[row["job_id"]], []).append(row)
+            return out
+
+    def inputs_of_runs(self, run_ids: list[int]) -> dict[int, list[Row]]:
+        """Run id -> the versions and upstream runs it read, for a page of runs in one query."""
+        with self.store.read() as tx:
+            out: dict[int, list[Row]] = {i: [] for i in run_ids}
+            for row in tx.web_inputs_of_runs(run_ids):
+                out[row["run_id"]].append(row)
+            return out
+
+    def run_lineage(self, run_id: int) -> list[Row]:
+        """A run's inputs with what made each: the run that wrote the version, or the upstream run."""
+        with self.store.read() as tx:
+            if tx.run(run_id) is None:
+                raise NotFound(f"no run {run_id}")
+            return tx.web_run_lineage(run_id)
+
+    def version_consumers(self, version_ids: list[int], per_version: int = 5) -> dict[int, dict[str, Any]]:
+        """Version id -> how many runs read it and the newest ``per_version`` of them."""
+        with self.store.read() as tx:
+            out: dict[int, dict[str, Any]] = {i: {"total": 0, "runs": []} for i in version_ids}
+            for row in tx.web_consumers(version_ids, per_version):
+                entry = out[row["version_id"]]
+                entry["total"] = int(row["total"])
+                entry["runs"].append(row)
+            return out
+
+    def timed_log(self, run_id: int, after: int = 0, limit: int = 500) -> tuple[str, list[Row]]:
+        """The run's status and up to ``limit`` log chunks after ``after``, each with when it arrived."""
+        with self.store.read() as tx:
+            run = tx.run(run_id)
+            if run is None:
+                raise NotFound(f"no run {run_id}")
+            return run["status"], tx.web_timed_logs(run_id, after, limit)
 
 
 _JSON_FIELDS = ("causes", "properties", "steps", "state_files")

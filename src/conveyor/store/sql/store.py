@@ -18,6 +18,7 @@ from conveyor.store.sql.tx_checks import ChecksTx
 from conveyor.store.sql.tx_secrets import SecretsTx
 from conveyor.store.sql.tx_statemachine import StateMachineTx
 from conveyor.store.sql.tx_tinkerbell import TinkerbellTx
+from conveyor.store.sql.tx_web import WebTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
@@ -35,7 +36,7 @@ def _sqlite_writer(path: str) -> threading.RLock:
         return _SQLITE_WRITERS.setdefault(path, threading.RLock())
 
 
-class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, TxBase):
+class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
     """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
     The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as

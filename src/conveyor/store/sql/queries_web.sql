@@ -1,0 +1,48 @@
+-- Reads for the web UI's pages: each answers one page in one statement, so no page issues a query per
+-- row. Ids lists are JSON arrays here (json_each); queries_web.postgres.sql takes them as arrays.
+
+-- name: web_pipeline_mark
+SELECT (SELECT coalesce(max(id), 0) FROM runs WHERE pipeline_id = :pipeline_id) AS last_run,
+       (SELECT coalesce(max(id), 0) FROM events WHERE pipeline_id = :pipeline_id) AS last_event;
+
+-- name: web_latest_started_inputs
+SELECT i.run_id, i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number,
+       u.number AS upstream_number, m.job_id
+FROM (SELECT job_id, max(id) AS id FROM runs
+      WHERE pipeline_id = :pipeline_id AND started_at IS NOT NULL GROUP BY job_id) m
+JOIN run_inputs i ON i.run_id = m.id
+LEFT JOIN resource_versions v ON v.id = i.version_id
+LEFT JOIN runs u ON u.id = i.upstream_run_id
+ORDER BY i.run_id, i.name;
+
+-- name: web_inputs_of_runs
+SELECT i.run_id, i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number,
+       u.number AS upstream_number, u.job_name AS upstream_job
+FROM run_inputs i
+LEFT JOIN resource_versions v ON v.id = i.version_id
+LEFT JOIN runs u ON u.id = i.upstream_run_id
+WHERE i.run_id IN (SELECT value FROM json_each(:ids))
+ORDER BY i.run_id, i.name;
+
+-- name: web_run_lineage
+SELECT i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number, v.digest AS version_digest,
+       v.created_by, v.creator, v.run_id AS producer_run_id, p.job_name AS producer_job,
+       p.number AS producer_number, u.job_name AS upstream_job, u.number AS upstream_number,
+       u.status AS upstream_status
+FROM run_inputs i
+LEFT JOIN resource_versions v ON v.id = i.version_id
+LEFT JOIN runs p ON p.id = v.run_id
+LEFT JOIN runs u ON u.id = i.upstream_run_id
+WHERE i.run_id = :run_id ORDER BY i.name;
+
+-- name: web_consumers
+SELECT version_id, id, job_name, number, status, total FROM (
+    SELECT i.version_id, r.id, r.job_name, r.number, r.status,
+           row_number() OVER (PARTITION BY i.version_id ORDER BY r.id DESC) AS rank,
+           count(*) OVER (PARTITION BY i.version_id) AS total
+    FROM run_inputs i JOIN runs r ON r.id = i.run_id
+    WHERE i.version_id IN (SELECT value FROM json_each(:ids))
+) x WHERE rank <= :per_version ORDER BY version_id, id DESC;
+
+-- name: web_timed_logs
+SELECT seq, data, created_at FROM run_logs WHERE run_id = :run_id AND seq > :after ORDER BY seq LIMIT :limit;
