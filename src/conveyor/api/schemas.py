@@ -11,8 +11,6 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 #: Ids in paths: positive, and within what both databases store (a larger one is simply not found).
 MAX_ID = 2**62
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-#: Process ids fit the store's INTEGER column (32 bits on PostgreSQL).
-MAX_PID = 2**31 - 1
 #: Limits that keep one request from filling the store.
 MAX_SOURCE = 2 * 1024 * 1024
 
@@ -53,7 +51,7 @@ class RegisterWorker(_Strict):
     name: Name
     labels: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=200)]] = {}
     hostname: Annotated[str, Field(max_length=255)] | None = None
-    pid: Annotated[int, Field(ge=0, le=MAX_PID)] | None = None
+    pid: Annotated[int, Field(ge=0, le=2**31)] | None = None  # within what SQLite and BIGINT hold
 
 
 class Lease(_Strict):
