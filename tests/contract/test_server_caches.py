@@ -13,7 +13,7 @@ import pytest
 
 from conveyor import definitions
 from conveyor.api.app import create_app
-from conveyor.errors import NotFound
+from conveyor.errors import NotFound, StoreError
 from conveyor.service import Service
 from conveyor.settings import Settings
 from conveyor.store import open_store
@@ -194,3 +194,29 @@ def test_a_run_lineage_in_one_statement_is_the_rows_of_each_part(
     assert [i["name"] for i in lineage["inputs"]] == ["make", "out"]
     with here.store.read() as tx:
         assert tx.run_lineage(3) is None
+
+
+def test_the_event_loop_s_reads_give_what_the_thread_s_give(
+    replicas: tuple[Service, Service], tmp_path: Path
+) -> None:
+    here, there = replicas
+    here.apply(definitions.load_text(LINE, "line.yml", default_name="line"), LINE, "line.yml")
+    if not here.store.reads_async:  # SQLite: reads take microseconds, the API calls them directly
+        return
+    queued = here.run_view(1)
+
+    async def reads() -> None:
+        assert await there.run_view_async(1) == queued
+        run_until_idle(here, "line", tmp_path / "work")
+        assert await there.run_view_async(1) == here.run_view(1)  # read whole, then kept
+        assert await there.run_view_async(1) == here.run_view(1)  # events only
+        assert await there.run_view_async(2) == here.run_view(2)
+        with pytest.raises(NotFound):
+            await there.run_view_async(99)
+        with pytest.raises(StoreError, match="database error"):
+            await there.store._async_reads.execute("SELECT nope", {})  # type: ignore[attr-defined]
+        views = await asyncio.gather(*(there.run_view_async(1 + i % 2) for i in range(20)))
+        assert views == [here.run_view(1 + i % 2) for i in range(20)]
+
+    asyncio.run(reads())
+    there.store.close()

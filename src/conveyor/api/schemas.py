@@ -51,7 +51,7 @@ class RegisterWorker(_Strict):
     name: Name
     labels: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=200)]] = {}
     hostname: Annotated[str, Field(max_length=255)] | None = None
-    pid: Annotated[int, Field(ge=0, le=2**31)] | None = None  # within what SQLite and BIGINT hold
+    pid: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None  # within what the pid column holds (INTEGER)
 
 
 class Lease(_Strict):

@@ -113,7 +113,21 @@ class ReadOps(ServiceBase):
             with self.store.read_statement() as tx:
                 events = tx.events_of_run(run_id)
             return {**base, "events": [_public_event(e) for e in events]}
-        run = self.run(run_id)
+        return self._run_view(run_id, self.run(run_id))
+
+    async def run_view_async(self, run_id: int) -> dict[str, Any]:
+        """``run_view`` on the event loop, for stores whose reads wait for the network
+        (``store.reads_async``)."""
+        base = self._run_views.get(run_id)
+        if base is not None:
+            events = await self.store.events_of_run_async(run_id)
+            return {**base, "events": [_public_event(e) for e in events]}
+        run = await self.store.run_lineage_async(run_id)
+        if run is None:
+            raise NotFound(f"no run {run_id}")
+        return self._run_view(run_id, run)
+
+    def _run_view(self, run_id: int, run: dict[str, Any]) -> dict[str, Any]:
         out = public_run(run)
         out["inputs"] = [
             {

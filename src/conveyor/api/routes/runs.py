@@ -53,6 +53,8 @@ async def get_run(request: Request, run_id: Id, _: Viewer) -> Response:
     # async, with at most one thread hop (a sync route costs three: auth, endpoint, response
     # validation); the service's plain dict is encoded as it is (response_model only documents it)
     service = service_of(request)
+    if service.store.reads_async:
+        return JSONResponse(await service.run_view_async(run_id))
     return JSONResponse(await calls.read(service, service.run_view, run_id))
 
 

@@ -166,6 +166,51 @@ class PostgresConnection:
         self._db.close()
 
 
+class AsyncPostgresReads:
+    """A few asynchronous connections for short reads made on the server's event loop: no thread
+    hop, and no thread waiting for the GIL behind the loop when the answer comes. Opened on first
+    use, on the loop that uses them; one that fails (or whose caller is cancelled) is dropped."""
+
+    def __init__(self, url: str, size: int = 4) -> None:
+        self.url = url
+        self.size = size
+        self._slots: Any = None  # an asyncio.Queue of open connections or None (a slot to open one)
+
+    async def execute(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        import asyncio
+
+        import psycopg
+        from psycopg.rows import dict_row
+
+        if self._slots is None:
+            self._slots = asyncio.Queue()
+            for _ in range(self.size):
+                self._slots.put_nowait(None)
+        conn = await self._slots.get()
+        done = False
+        try:
+            if conn is None:
+                conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, row_factory=dict_row)
+            cur = await conn.execute(sql, params)
+            rows: list[dict[str, Any]] = await cur.fetchall()
+            done = True
+            return rows
+        except psycopg.Error as exc:
+            raise StoreError(f"database error: {str(exc).strip().splitlines()[0]}") from exc
+        finally:
+            if not done and conn is not None:
+                conn.pgconn.finish()  # its state is unknown: close it now, without waiting
+                conn = None
+            self._slots.put_nowait(conn)
+
+    def close(self) -> None:
+        while self._slots is not None and not self._slots.empty():
+            conn = self._slots.get_nowait()
+            if conn is not None:
+                conn.pgconn.finish()
+        self._slots = None
+
+
 def connect(url: str) -> SqliteConnection | PostgresConnection:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":

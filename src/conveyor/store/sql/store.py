@@ -12,7 +12,7 @@ from typing import Any
 
 from conveyor.errors import NotFound, SchemaTooNew
 from conveyor.store.base import Row
-from conveyor.store.sql.connection import PostgresConnection, SqliteConnection, connect
+from conveyor.store.sql.connection import AsyncPostgresReads, PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
 from conveyor.store.sql.tx_checks import ChecksTx
 from conveyor.store.sql.tx_secrets import SecretsTx
@@ -508,6 +508,25 @@ class SqlStore:
             _sqlite_writer(os.path.realpath(conn.path)) if isinstance(conn, SqliteConnection) else None
         )
         self._migrate()
+        #: PostgreSQL: a few asynchronous connections for the server's event loop (``*_async``)
+        self._async_reads = AsyncPostgresReads(url) if self.dialect == "postgres" else None
+
+    @property
+    def reads_async(self) -> bool:
+        """Whether the ``*_async`` reads exist: PostgreSQL, where a read waits for the network.
+        (SQLite's take microseconds: call the synchronous ones.)"""
+        return self._async_reads is not None
+
+    async def run_lineage_async(self, run_id: int) -> Row | None:
+        """``SqlTx.run_lineage`` (one statement, its own snapshot) from the event loop."""
+        assert self._async_reads is not None
+        rows = await self._async_reads.execute(queries(self.dialect)["run_lineage"], {"id": run_id})
+        return rows[0] if rows else None
+
+    async def events_of_run_async(self, run_id: int) -> list[Row]:
+        """``SqlTx.events_of_run`` from the event loop."""
+        assert self._async_reads is not None
+        return await self._async_reads.execute(queries(self.dialect)["events_of_run"], {"run_id": run_id})
 
     @property
     def _conn(self) -> SqliteConnection | PostgresConnection:
@@ -592,6 +611,8 @@ class SqlStore:
         for mine in conns:
             mine.conn.close()
         self._local = threading.local()
+        if self._async_reads is not None:
+            self._async_reads.close()
 
 
 def open_store(url: str) -> SqlStore:
