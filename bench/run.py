@@ -97,14 +97,21 @@ def drop_pg_schema(schema: str) -> None:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def conveyor_once(file: Path, backend: str, concurrency: int, work: Path) -> float:
-    home = Path(tempfile.mkdtemp(dir=work))
+def conveyor_env(backend: str, home: Path) -> tuple[dict[str, str], str | None]:
+    """The environment of a conveyor on a fresh store under ``home`` (a new PostgreSQL schema, or
+    SQLite there), and the schema to drop afterwards."""
     env = {**os.environ, "CONVEYOR_HOME": str(home)}
     schema = None
     if backend == "postgres":
         schema, env["CONVEYOR_DATABASE_URL"] = fresh_pg_schema()
     else:
         env.pop("CONVEYOR_DATABASE_URL", None)
+    return env, schema
+
+
+def conveyor_once(file: Path, backend: str, concurrency: int, work: Path) -> float:
+    home = Path(tempfile.mkdtemp(dir=work))
+    env, schema = conveyor_env(backend, home)
     conveyor = str(Path(sys.executable).with_name("conveyor"))
     try:
         return timed([conveyor, "run", str(file), "--json", "--concurrency", str(concurrency)], env=env)

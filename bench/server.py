@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import drop_pg_schema, fresh_pg_schema
+from run import conveyor_env, drop_pg_schema
 
 PIPELINE = """
 resources:
@@ -95,12 +95,7 @@ def rss_mb(pid: int) -> float:
 
 def bench_backend(backend: str, seconds: int, connections: int) -> dict[str, object]:
     home = Path(tempfile.mkdtemp(prefix="conveyor-server-bench-"))
-    env = {**os.environ, "CONVEYOR_HOME": str(home)}
-    schema = None
-    if backend == "postgres":
-        schema, env["CONVEYOR_DATABASE_URL"] = fresh_pg_schema()
-    else:
-        env.pop("CONVEYOR_DATABASE_URL", None)
+    env, schema = conveyor_env(backend, home)
     port = 18400 + (1 if backend == "postgres" else 0)
     url = f"http://127.0.0.1:{port}"
     procs: list[subprocess.Popen[bytes]] = []

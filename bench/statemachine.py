@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import LOOP, drop_pg_schema, fresh_pg_schema, median, timed
+from run import LOOP, conveyor_env, drop_pg_schema, median, timed
 
 
 def pass_chain(n: int) -> dict[str, object]:
@@ -47,20 +47,9 @@ def map_of(n: int) -> dict[str, object]:
     }
 
 
-def conveyor_env(backend: str, work: Path) -> tuple[dict[str, str], str | None]:
-    home = Path(tempfile.mkdtemp(dir=work))
-    env = {**os.environ, "CONVEYOR_HOME": str(home)}
-    schema = None
-    if backend == "postgres":
-        schema, env["CONVEYOR_DATABASE_URL"] = fresh_pg_schema()
-    else:
-        env.pop("CONVEYOR_DATABASE_URL", None)
-    return env, schema
-
-
 def conveyor_once(definition: Path, name: str, value: str, backend: str, work: Path) -> float:
     conveyor = str(Path(sys.executable).with_name("conveyor"))
-    env, schema = conveyor_env(backend, work)
+    env, schema = conveyor_env(backend, Path(tempfile.mkdtemp(dir=work)))
     try:
         timed([conveyor, "definition", "apply", str(definition)], env=env)
         return timed(
