@@ -58,12 +58,9 @@ def _apply_remote(client: Any, body: dict[str, Any]) -> tuple[dict[str, Any], bo
     except NotFound:
         return client.json("POST", "/workflow-definitions", json=body), True
     from conveyor import statemachine as sm
-    from conveyor.model.pipeline import canonical_json
+    from conveyor.service.statemachines import unchanged
 
-    machine = sm.load(body).machine
-    if canonical_json(latest["stateMachine"]) == canonical_json(machine) and latest.get(
-        "defaultTags", {}
-    ) == (body.get("defaultTags") or {}):
+    if unchanged(latest["stateMachine"], latest.get("defaultTags"), sm.load(body)):
         return latest, False
     return client.json("PUT", f"/workflow-definitions/{name}", json=body), True
 

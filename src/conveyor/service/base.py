@@ -66,6 +66,17 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def worker_lost(row: Row, now: float, host: str) -> str | None:
+    """Why the worker holding a running run or task is gone (its lease lapsed, or its process on this
+    host died), or None while it is there. ``row`` has ``lease_expires_at``, ``hostname`` and ``pid``."""
+    pid = row["pid"]
+    if row["hostname"] == host and pid is not None and pid != os.getpid() and not pid_alive(pid):
+        return f"its worker (process {pid} on {row['hostname']}) died"
+    if row["lease_expires_at"] is not None and row["lease_expires_at"] < now:
+        return "its worker stopped renewing the lease"
+    return None
+
+
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

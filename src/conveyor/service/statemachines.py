@@ -22,7 +22,7 @@ from typing import Any
 from conveyor import statemachine as sm
 from conveyor.errors import BadInput, Conflict, InvalidDefinition, NotFound
 from conveyor.model.pipeline import canonical_json
-from conveyor.service.base import ServiceBase
+from conveyor.service.pipelines import PipelineOps
 from conveyor.statemachine import errors as names
 from conveyor.store.base import Row, Tx
 
@@ -65,6 +65,14 @@ def parse_input(value: Any, *, object_only: bool = True) -> Any:
     return value
 
 
+def unchanged(machine: Any, tags: Any, definition: sm.Definition) -> bool:
+    """Whether a stored definition (its state machine and default tags) already says what
+    ``definition`` says: applying it again then makes no new version."""
+    return canonical_json(machine) == canonical_json(definition.machine) and (tags or {}) == dict(
+        definition.default_tags
+    )
+
+
 def _tags(value: Any, what: str) -> dict[str, str]:
     if value is None:
         return {}
@@ -76,7 +84,7 @@ def _tags(value: Any, what: str) -> dict[str, str]:
     return dict(value)
 
 
-class StateMachineOps(ServiceBase):
+class StateMachineOps(PipelineOps):
     # -- definitions ------------------------------------------------------------------------------
     def _load_definition(self, body: Any, source: str = "<request>") -> sm.Definition:
         if not isinstance(body, dict):
@@ -124,10 +132,8 @@ class StateMachineOps(ServiceBase):
         with self._transaction() as tx:
             latest = tx.sm_latest_definition(definition.name)
             if latest is not None:
-                same = canonical_json(json.loads(latest["state_machine"])) == canonical_json(
-                    definition.machine
-                ) and json.loads(latest["default_tags"]) == dict(definition.default_tags)
-                if same:
+                stored = (json.loads(latest["state_machine"]), json.loads(latest["default_tags"]))
+                if unchanged(*stored, definition):
                     return latest, False
             version = 0 if latest is None else latest["version"] + 1
             return self._insert_definition(tx, definition, version), True
@@ -560,7 +566,14 @@ class StateMachineOps(ServiceBase):
         return False
 
     def _trigger_for_task(self, tx: Tx, pipeline: str, job: str, cause: dict[str, Any], now: float) -> None:
-        raise NotFound(f"no pipeline named {pipeline!r}")  # overridden by the pipeline side
+        prow = tx.pipeline_by_name(pipeline, lock=True)
+        if prow is None:
+            raise NotFound(f"no pipeline named {pipeline!r}")
+        ctx = self._ctx(tx, prow, now)
+        if ctx.graph.pipeline.job(job) is None:
+            raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
+        self._trigger(ctx, job, cause)
+        self._promote(ctx)
 
     def _resolve_resource(self, tx: Tx, namespace: str, resource: str) -> tuple[str, str] | None:
         if resource.startswith("exec:") or resource.startswith("job:"):

@@ -9,13 +9,12 @@ whose resource is ``job:<pipeline>/<job>`` runs as that job's run instead; the r
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
-from conveyor.errors import BadInput, Conflict, NotFound
+from conveyor.errors import Conflict, NotFound
 from conveyor.model.runs import RunStatus
 from conveyor.model.work import RunResult, RunSpec, StepSpec
-from conveyor.service.base import Ctx, pid_alive
+from conveyor.service.base import Ctx, worker_lost
 from conveyor.service.checks import CheckOps
 from conveyor.service.statemachines import MAX_TASK_OUTPUT, TASK_KIND, StateMachineOps
 from conveyor.statemachine import errors as names
@@ -174,20 +173,12 @@ class TaskOps(StateMachineOps, CheckOps):
                 raise NotFound(f"no task {task_id}")
             return tx.task_log(task_id)
 
-    def _recover_tasks(self, tx: Tx, now: float) -> list[int]:
+    def _recover_tasks(self, tx: Tx, now: float, host: str) -> list[int]:
         """Running tasks whose worker is gone: queued again (or, with HeartbeatSeconds, reported as
         ``States.HeartbeatTimeout``, which is what that field asks for)."""
-        host = os.uname().nodename
         lost = []
         for row in tx.running_tasks():
-            expired = row["lease_expires_at"] is not None and row["lease_expires_at"] < now
-            dead = (
-                row["hostname"] == host
-                and row["pid"] is not None
-                and row["pid"] != os.getpid()
-                and not pid_alive(row["pid"])
-            )
-            if not (expired or dead):
+            if worker_lost(row, now, host) is None:
                 continue
             task = tx.task(row["id"])
             assert task is not None
@@ -211,16 +202,6 @@ class TaskOps(StateMachineOps, CheckOps):
         return lost
 
     # -- job: resources ---------------------------------------------------------------------------
-    def _trigger_for_task(self, tx: Tx, pipeline: str, job: str, cause: dict[str, Any], now: float) -> None:
-        prow = tx.pipeline_by_name(pipeline, lock=True)
-        if prow is None:
-            raise NotFound(f"no pipeline named {pipeline!r}")
-        ctx = self._ctx(tx, prow, now)
-        if ctx.graph.pipeline.job(job) is None:
-            raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
-        self._trigger(ctx, job, cause)
-        self._promote(ctx)
-
     def _job_run_finished(self, ctx: Ctx, run: Row, status: RunStatus, properties: dict[str, str]) -> None:
         """Report a finished run to every workflow task that waits for it (its causes say which)."""
         if status in (RunStatus.FAILED, RunStatus.ERRORED, RunStatus.TIMED_OUT) and self._will_retry(
@@ -257,10 +238,4 @@ def public_task(row: Row) -> dict[str, Any]:
     return out
 
 
-def check_kind(kind: str) -> str:
-    if kind not in ("run", "task"):
-        raise BadInput(f"unknown kind of work {kind!r}: run or task")
-    return kind
-
-
-__all__ = ["TASK_KIND", "TaskOps", "check_kind", "public_task", "task_outcome"]
+__all__ = ["TASK_KIND", "TaskOps", "public_task", "task_outcome"]

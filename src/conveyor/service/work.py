@@ -13,7 +13,7 @@ from conveyor.model.pipeline import Job, Pipeline, canonical_json
 from conveyor.model.resources import blob_digest
 from conveyor.model.runs import RETRYABLE, RunStatus
 from conveyor.model.work import InputMaterial, OutputSpec, RunResult, RunSpec
-from conveyor.service.base import Ctx, _steps, pid_alive
+from conveyor.service.base import Ctx, _steps, worker_lost
 from conveyor.service.tasks import TaskOps
 from conveyor.store.base import Row, Tx
 
@@ -422,22 +422,16 @@ class WorkerOps(TaskOps):
         lost = []
         with self._transaction() as tx:
             for row in tx.running_runs():
-                expired = row["lease_expires_at"] is not None and row["lease_expires_at"] < now
-                dead = row["hostname"] == host and row["pid"] != os.getpid() and not pid_alive(row["pid"])
-                if not (expired or dead):
+                why = worker_lost(row, now, host)
+                if why is None:
                     continue
                 run = tx.run(row["id"])
                 assert run is not None
                 ctx = self._ctx(tx, tx.lock_pipeline(run["pipeline_id"]), now)
-                why = (
-                    f"its worker (process {row['pid']} on {row['hostname']}) died"
-                    if dead
-                    else "its worker stopped renewing the lease"
-                )
                 self._finish(ctx, run, RunResult(status=RunStatus.ERRORED, message=f"interrupted: {why}"))
                 self._promote(ctx)
                 lost.append(row["id"])
-            self._recover_tasks(tx, now)
+            self._recover_tasks(tx, now, host)
         return lost
 
 
