@@ -192,12 +192,17 @@ class Pipeline:
     notifiers: tuple[Notifier, ...] = ()
     #: notification rules for every job's runs
     notify: tuple[Notify, ...] = ()
+    #: job name -> job (the first of a name), derived: ``job()`` is on the scheduler's hot path
+    _by_name: dict[str, Job] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, Job] = {}
+        for j in self.jobs:
+            by_name.setdefault(j.name, j)
+        object.__setattr__(self, "_by_name", by_name)
 
     def job(self, name: str) -> Job | None:
-        for j in self.jobs:
-            if j.name == name:
-                return j
-        return None
+        return self._by_name.get(name)
 
     def resource(self, name: str) -> Resource | None:
         for r in self.resources:
