@@ -95,11 +95,15 @@ class WorkerOps(TaskOps):
         while self.advance_workflows() >= 100:
             pass
         self.check_resources()
+        self.promote_pending()
+        return lost
+
+    def promote_pending(self) -> None:
+        """Move on the pending runs of every pipeline that has some (a retry whose backoff passed)."""
         now = self._now()
         with self._transaction() as tx:
             for pipeline_id in tx.pipelines_with_pending():
                 self._promote(self._ctx(tx, tx.lock_pipeline(pipeline_id), now))
-        return lost
 
     def stop_worker(self, worker_id: int) -> None:
         with self._transaction() as tx:

@@ -67,7 +67,8 @@ def _workflow_idle(service: Service, workflow: str) -> float | bool:
         return False
     if tasks.get("running") or tasks.get("waiting"):  # another worker's, or a job's run: wait for it
         time.sleep(0.05)
-        service.tick()
+        service.recover()  # (not a whole tick: a workflow's run has no business polling git resources)
+        service.promote_pending()
         return False
     if next_timer is not None:
         return float(next_timer)
