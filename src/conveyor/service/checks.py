@@ -20,7 +20,7 @@ from conveyor.errors import BadInput, NotFound
 from conveyor.model.pipeline import Pipeline, canonical_json
 from conveyor.service.base import Ctx
 from conveyor.service.pipelines import PipelineOps
-from conveyor.store.base import Row, Tx
+from conveyor.store.base import Row
 
 #: A claimed check not finished within this long is due again (its checker died).
 CLAIM_SECONDS = 300.0
@@ -205,7 +205,7 @@ class CheckOps(PipelineOps):
             assert made is not None
             return made
 
-    def _version_output(self, tx: Tx, latest: Row | None, props: dict[str, str]) -> dict[str, str]:
+    def _version_output(self, latest: Row | None, props: dict[str, str]) -> dict[str, str]:
         """A job's output to a ``version`` resource: ``bump=<part>`` bumps the latest versionName."""
         part = props.get("bump")
         if part is None:

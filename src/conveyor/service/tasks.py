@@ -92,10 +92,10 @@ class TaskOps(StateMachineOps, CheckOps):
         specs = []
         for task in tx.queued_tasks(limit, accepted, workflow_id):
             tx.start_task(task["id"], worker_id, now, now + self.settings.lease_seconds)
-            specs.append(self._task_spec(tx, task))
+            specs.append(self._task_spec(task))
         return specs
 
-    def _task_spec(self, tx: Tx, task: Row) -> RunSpec:
+    def _task_spec(self, task: Row) -> RunSpec:
         spec = json.loads(task["spec"])
         command = spec["uri"][len("exec:") :]
         s = self.settings

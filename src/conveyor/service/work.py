@@ -359,7 +359,7 @@ class WorkerOps(TaskOps):
                 if rrow is None:
                     continue
                 if rrow["type"] == "version":
-                    props = self._version_output(ctx.tx, ctx.tx.latest_version(rrow["id"]), props)
+                    props = self._version_output(ctx.tx.latest_version(rrow["id"]), props)
                 self._new_version(
                     ctx,
                     name,

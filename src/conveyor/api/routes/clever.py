@@ -12,7 +12,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from conveyor.api.auth import Admin, Operator, Viewer, service_of
 from conveyor.errors import BadInput
@@ -184,7 +183,9 @@ def resolve_workflow(request: Request, workflowID: str, _: Operator) -> Response
 
 
 # -- state resources --------------------------------------------------------------------------------
-def _put_resource(request: Request, body: dict[str, Any], namespace: str | None, name: str | None) -> Any:
+def _put_resource(
+    request: Request, body: dict[str, Any], namespace: str | None, name: str | None
+) -> dict[str, Any]:
     for field in ("name", "namespace", "uri"):
         if not isinstance(body.get(field, ""), str):
             raise BadInput(f"{field} must be a string")
@@ -198,11 +199,11 @@ def _put_resource(request: Request, body: dict[str, Any], namespace: str | None,
     row = service_of(request).put_state_resource(
         body.get("namespace", ""), body.get("name", ""), body.get("uri", ""), runs_on
     )
-    return JSONResponse(state_resource_json(row), status_code=201)
+    return state_resource_json(row)
 
 
 @router.post("/state-resources", status_code=201, openapi_extra=BODY)
-def post_state_resource(request: Request, body: Json, _: Admin) -> Any:
+def post_state_resource(request: Request, body: Json, _: Admin) -> dict[str, Any]:
     """Create or replace a state resource: ``{"name", "namespace", "uri", "runsOn"}`` where ``uri`` is
     ``exec:<command line>`` or ``job:<pipeline>/<job>`` and ``runsOn`` the worker labels it needs."""
     return _put_resource(request, body, None, None)
@@ -214,7 +215,7 @@ def get_state_resource(request: Request, namespace: str, name: str, _: Viewer) -
 
 
 @router.put("/state-resources/{namespace}/{name}", status_code=201, openapi_extra=BODY)
-def put_state_resource(request: Request, namespace: str, name: str, body: Json, _: Admin) -> Any:
+def put_state_resource(request: Request, namespace: str, name: str, body: Json, _: Admin) -> dict[str, Any]:
     return _put_resource(request, body, namespace, name)
 
 
