@@ -65,7 +65,7 @@ class Progress:
 def run(args: argparse.Namespace) -> int:
     from conveyor.cli.loading import load_pipeline
     from conveyor.worker.local import local_pool, run_pipeline
-    from conveyor.worker.orphans import kill_steps_of, remove_dirs_of, remove_stale_workdirs
+    from conveyor.worker.orphans import kill_steps_of, remove_stale_workdirs
 
     if args.concurrency < 1:
         raise BadInput("--concurrency must be at least 1")
@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
     applied = service.apply(pipeline, source, args.file)
     lost = set(service.recover())
     kill_steps_of(settings.work_dir, lost)
-    remove_dirs_of(settings.scratch_dir, lost)
     remove_stale_workdirs(settings.work_dir)
+    remove_stale_workdirs(settings.scratch_dir)
 
     tty = sys.stdout.isatty() and not args.json and not args.quiet
     mode = "quiet" if args.json or args.quiet else ("live" if tty else "lines")

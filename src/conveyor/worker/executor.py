@@ -20,10 +20,8 @@ Layout a step sees (documented in README.md):
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -35,7 +33,6 @@ from conveyor.model.work import RunResult, RunSpec, StepSpec
 if TYPE_CHECKING:
     from conveyor.worker.masking import Masker
 
-_serial = itertools.count(1)
 #: The environment steps inherit, copied once: os.environ decodes every entry on each copy.
 _BASE_ENV = dict(os.environ)
 
@@ -64,6 +61,15 @@ def _write_files(root: Path, files: dict[str, bytes]) -> None:
         path = _safe_join(root, rel)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+
+
+def _write(path: Path, text: str) -> None:
+    """A small file in one open/write/close (Path.write_text goes through io's buffered layers)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
 
 
 def _read_tree(root: Path, limit: int, what: str) -> dict[str, bytes]:
@@ -115,17 +121,18 @@ def parse_properties(path: Path, label: str) -> dict[str, str] | None:
 
 
 class Execution:
-    """One run. ``scratch`` holds its small files (inputs, outputs, state, log); ``work`` is the empty
-    directory its steps run in."""
+    """One run. ``run_dir`` holds its small files (inputs, outputs, state, log) and already has an
+    empty ``state/``; ``work`` is the empty directory its steps run in. Both come from the owner's
+    pool of clean directories: making and deleting directories costs more than a tiny job."""
 
     def __init__(
-        self, spec: RunSpec, scratch: Path, work: Path, hook_grace: float = 60.0, keep: bool = False
+        self, spec: RunSpec, run_dir: Path, work: Path, hook_grace: float = 60.0, keep: bool = False
     ) -> None:
         self.spec = spec
         self.keep = keep
         self.hook_grace = hook_grace
         # absolute: steps run in the work dir, so a relative CONVEYOR_HOME would point nowhere
-        self.dir = scratch.absolute() / f"run-{spec.run_id}-{os.getpid()}-{next(_serial)}"
+        self.dir = run_dir.absolute()
         self.work = work.absolute()
         self.inputs = self.dir / "inputs"
         self.outputs = self.dir / "outputs"
@@ -157,21 +164,24 @@ class Execution:
     # -- setup ----------------------------------------------------------------------------------
     def _prepare(self) -> None:
         # Directory operations are most of a tiny job's cost: make only what this run can use.
-        self.dir.mkdir()
-        self.state.mkdir()
         if self.spec.outputs:
             self.outputs.mkdir()
         if self.spec.inputs:
             self.inputs.mkdir()
+        #: input name -> the files written for it, so ``reclaim`` removes exactly those
+        self._written: dict[str, tuple[str, ...]] = {}
         for inp in self.spec.inputs:
             d = self.inputs / inp.name
             d.mkdir()
-            (d / "properties.json").write_text(json.dumps(inp.properties, indent=2, sort_keys=True) + "\n")
-            (d / "version.json").write_text(json.dumps(inp.version) + "\n")
+            _write(d / "properties.json", json.dumps(inp.properties, indent=2, sort_keys=True) + "\n")
+            _write(d / "version.json", json.dumps(inp.version) + "\n")
+            self._written[inp.name] = ("properties.json", "version.json")
             if inp.files:
                 _write_files(d / ("state" if inp.kind == "job" else "files"), inp.files)
+                self._written[inp.name] = ()  # not reclaimable: the dir is swept whole
         _write_files(self.state, self.spec.state_files)
-        self._log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        # read back with pread on the same descriptor: no open, stat or seek per read
+        self._log = os.open(self.log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
         s = self.spec
         self.env = {
             **_BASE_ENV,
@@ -188,7 +198,7 @@ class Execution:
             "CONVEYOR_RUN_PROPERTIES": str(self.run_properties),
         }
         if s.task_input is not None:
-            self.task_input_path.write_text(s.task_input)
+            _write(self.task_input_path, s.task_input)
             self.env["CONVEYOR_TASK_INPUT"] = str(self.task_input_path)
         if s.runtime == "shippable":
             from conveyor.worker import shippable
@@ -354,12 +364,10 @@ class Execution:
         """The log written since the last call, within the run's log limit (streamed while the run
         runs; the rest goes with the result). Past the limit, the bytes are dropped and counted."""
         limit = self.spec.log_limit
-        size = self.log_path.stat().st_size
+        size = os.fstat(self._log).st_size
         data = b""
         if self._log_sent < min(size, limit):
-            with open(self.log_path, "rb") as f:
-                f.seek(self._log_sent)
-                data = f.read(min(size, limit) - self._log_sent)
+            data = os.pread(self._log, min(size, limit) - self._log_sent, self._log_sent)
             self._log_sent += len(data)
         if self._masker is not None:
             data = self._masker.feed(data, final)
@@ -367,6 +375,32 @@ class Execution:
             data += f"\n[conveyor: log truncated: {size - limit} more bytes dropped]\n".encode()
         return data
 
-    def cleanup(self) -> None:
-        if not self.keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
+    def reclaim(self) -> bool:
+        """Empty the run dir for the next run, when it holds only what conveyor itself wrote; False
+        when a step left something there (the owner then deletes the whole dir in the background).
+
+        The log is unlinked, not truncated: a step's orphaned child may still hold it open, and
+        must not write into the next run's log."""
+        if self.keep or self.spec.runtime == "shippable" or self.spec.outputs:
+            return False
+        try:
+            os.unlink(self.log_path)
+            for name in ("run.properties", "stdout", "task-input.json"):
+                try:
+                    os.unlink(self.dir / name)
+                except FileNotFoundError:
+                    pass
+            for name, files in self._written.items():
+                d = self.inputs / name
+                for f in files:
+                    os.unlink(d / f)
+                os.rmdir(d)
+            if self._written:
+                os.rmdir(self.inputs)
+            with os.scandir(self.state) as it:
+                if next(it, None) is not None:
+                    return False
+            with os.scandir(self.dir) as it:
+                return [e.name for e in it] == ["state"]
+        except OSError:
+            return False

@@ -48,22 +48,18 @@ def kill_steps_of(root: Path, run_ids: set[int]) -> int:
     return killed
 
 
-def remove_dirs_of(root: Path, run_ids: set[int]) -> None:
-    """Remove the work dirs these runs left behind."""
+def remove_stale_workdirs(root: Path) -> None:
+    """Remove work dirs (``w-<pid>-...``), run dirs (``s-<pid>-...``) and trash (``trash-<pid>-...``)
+    of conveyor processes now dead, under ``root`` (the work or the scratch dir)."""
     if not root.is_dir():
         return
-    for d in root.glob("run-*"):
-        parts = d.name.split("-")
-        if len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) in run_ids:
-            shutil.rmtree(d, ignore_errors=True)
-
-
-def remove_stale_workdirs(work_root: Path) -> None:
-    """Remove work dirs (``w-<pid>-<n>``) and trash (``trash-<pid>``) of conveyor processes now dead."""
-    if not work_root.is_dir():
-        return
-    for d in work_root.iterdir():
+    for d in root.iterdir():
         kind, _, rest = d.name.partition("-")
         pid = rest.split("-")[0]
-        if kind in ("w", "trash") and pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+        if (
+            kind in ("w", "s", "trash")
+            and pid.isdigit()
+            and int(pid) != os.getpid()
+            and not pid_alive(int(pid))
+        ):
             shutil.rmtree(d, ignore_errors=True)

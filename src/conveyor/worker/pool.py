@@ -111,8 +111,10 @@ class Pool:
         self._trash = self.work_root / f"trash-{os.getpid()}-{id(self)}"
         self._to_sweep: queue.SimpleQueue[Path | None] = queue.SimpleQueue()
         self._sweeper: threading.Thread | None = None
-        #: empty work dirs ready for the next run: making a directory costs more than a tiny job
+        #: empty work dirs and run dirs (holding an empty ``state/``) ready for the next run: making
+        #: and deleting directories costs more than a tiny job
         self._clean: list[Path] = []
+        self._clean_runs: list[Path] = []
         self._made = 0
         #: False once a lease came back short: nothing is queued until something finishes or wakes us
         self._maybe_queued = True
@@ -281,7 +283,7 @@ class Pool:
         work = self._take_workdir()
         ex = Execution(
             spec,
-            self.scratch_root,
+            self._take_rundir(),
             work,
             hook_grace=self.config.hook_grace,
             keep=self.config.keep_workdirs,
@@ -338,7 +340,10 @@ class Pool:
             self._maybe_queued = True
         if not ex.keep:
             self._give_back(ex.work)
-            self._to_sweep.put(ex.dir)
+            if ex.reclaim():
+                self._clean_runs.append(ex.dir)
+            else:
+                self._to_sweep.put(ex.dir)
         if row is not None:
             self.finished.append(row)
         self.listener("finished", ex.spec, row)
@@ -358,7 +363,7 @@ class Pool:
         """Delete finished runs' dirs in the background: rmtree is slower than a tiny job."""
         while (path := self._to_sweep.get()) is not None:
             shutil.rmtree(path, ignore_errors=True)
-        for d in self._clean:
+        for d in self._clean + self._clean_runs:
             shutil.rmtree(d, ignore_errors=True)
         shutil.rmtree(self._trash, ignore_errors=True)
 
@@ -368,6 +373,14 @@ class Pool:
         self._made += 1
         d = self.work_root / f"w-{os.getpid()}-{id(self)}-{self._made}"
         d.mkdir(parents=True)
+        return d
+
+    def _take_rundir(self) -> Path:
+        if self._clean_runs:
+            return self._clean_runs.pop()
+        self._made += 1
+        d = self.scratch_root / f"s-{os.getpid()}-{id(self)}-{self._made}"
+        (d / "state").mkdir(parents=True)
         return d
 
     def _give_back(self, work: Path) -> None:
