@@ -25,6 +25,7 @@ import os
 import signal
 import subprocess
 import time
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,25 @@ if TYPE_CHECKING:
 
 #: The environment steps inherit, copied once: os.environ decodes every entry on each copy.
 _BASE_ENV = dict(os.environ)
+#: ... and encoded once: subprocess encodes a str environment entry by entry on every spawn
+_BASE_ENV_B = {os.fsencode(k): os.fsencode(v) for k, v in _BASE_ENV.items()}
+_devnull: int | None = None
+
+
+def _spawn_env(env: dict[str, str]) -> dict[bytes, bytes]:
+    """``env`` as bytes, encoding only what differs from the inherited environment."""
+    return {
+        **_BASE_ENV_B,
+        **{os.fsencode(k): os.fsencode(v) for k, v in env.items() if _BASE_ENV.get(k) is not v},
+    }
+
+
+def _stdin() -> int:
+    """/dev/null, opened once (subprocess.DEVNULL opens it anew for every process)."""
+    global _devnull
+    if _devnull is None:
+        _devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    return _devnull
 
 
 def _masker(spec: RunSpec) -> Masker | None:
@@ -72,11 +92,11 @@ def _write(path: Path, text: str) -> None:
         os.close(fd)
 
 
-def _read_tree(root: Path, limit: int, what: str) -> dict[str, bytes]:
+def _read_tree(root: str | Path, limit: int, what: str) -> dict[str, bytes]:
     """Every regular file under root (relative path -> bytes); OutputError past ``limit`` bytes."""
     out: dict[str, bytes] = {}
     total = 0
-    if not root.is_dir():
+    if not os.path.isdir(root):
         return out
     for dirpath, _dirs, names in os.walk(root):
         for name in sorted(names):
@@ -87,7 +107,7 @@ def _read_tree(root: Path, limit: int, what: str) -> dict[str, bytes]:
             total += size
             if total > limit:
                 raise OutputError(f"{what} are over the {_human(limit)} limit")
-            out[path.relative_to(root).as_posix()] = path.read_bytes()
+            out[path.relative_to(Path(root)).as_posix()] = path.read_bytes()
     return out
 
 
@@ -99,12 +119,13 @@ def _human(n: int) -> str:
     return f"{n} bytes"
 
 
-def parse_properties(path: Path, label: str) -> dict[str, str] | None:
+def parse_properties(path: str | Path, label: str) -> dict[str, str] | None:
     """``key=value`` lines (blank lines and ``#`` comments skipped; values keep any further ``=``)."""
-    if not path.is_file():
+    if not os.path.isfile(path):
         return None
     props: dict[str, str] = {}
-    raw = path.read_bytes()
+    with open(path, "rb") as f:
+        raw = f.read()
     if len(raw) > 1024 * 1024:
         raise OutputError(f"{label} is over the 1 MB limit")
     text = raw.decode("utf-8", errors="replace")
@@ -134,16 +155,12 @@ class Execution:
         # absolute: steps run in the work dir, so a relative CONVEYOR_HOME would point nowhere
         self.dir = run_dir.absolute()
         self.work = work.absolute()
-        self.inputs = self.dir / "inputs"
-        self.outputs = self.dir / "outputs"
-        self.state = self.dir / "state"
-        self.run_properties = self.dir / "run.properties"
-        self.log_path = self.dir / "log"
-        #: a task's stdout is its result, kept apart from the log (its stderr)
-        self.stdout_path = self.dir / "stdout"
-        self.task_input_path = self.dir / "task-input.json"
+        # the hot path joins strings: a pathlib join costs more than the system call it feeds
+        d = str(self.dir)
+        self._inputs, self._state, self._log_path = f"{d}/inputs", f"{d}/state", f"{d}/log"
+        self._run_properties = f"{d}/run.properties"
         #: the state kept with the run (Shippable's runtime keeps $JOB_STATE, or the previous on failure)
-        self.kept_state = self.state
+        self.kept_state: str | Path = self._state
         self.shippable_job_state: Path | None = None
         self.proc: subprocess.Popen[bytes] | None = None
         self.status = "running"
@@ -159,7 +176,38 @@ class Execution:
         self._spawned = 0
         self._current: dict[str, object] | None = None
         self._log_sent = 0
+        self._has_run_properties = False
         self._prepare()
+
+    # paths for the rarer users (Shippable's runtime, outputs, tasks)
+    @cached_property
+    def inputs(self) -> Path:
+        return Path(self._inputs)
+
+    @cached_property
+    def outputs(self) -> Path:
+        return self.dir / "outputs"
+
+    @cached_property
+    def state(self) -> Path:
+        return Path(self._state)
+
+    @cached_property
+    def run_properties(self) -> Path:
+        return Path(self._run_properties)
+
+    @cached_property
+    def log_path(self) -> Path:
+        return Path(self._log_path)
+
+    @cached_property
+    def stdout_path(self) -> Path:
+        """A task's stdout is its result, kept apart from the log (its stderr)."""
+        return self.dir / "stdout"
+
+    @cached_property
+    def task_input_path(self) -> Path:
+        return self.dir / "task-input.json"
 
     # -- setup ----------------------------------------------------------------------------------
     def _prepare(self) -> None:
@@ -167,21 +215,22 @@ class Execution:
         if self.spec.outputs:
             self.outputs.mkdir()
         if self.spec.inputs:
-            self.inputs.mkdir()
+            os.mkdir(self._inputs)
         #: input name -> the files written for it, so ``reclaim`` removes exactly those
         self._written: dict[str, tuple[str, ...]] = {}
         for inp in self.spec.inputs:
-            d = self.inputs / inp.name
-            d.mkdir()
-            _write(d / "properties.json", json.dumps(inp.properties, indent=2, sort_keys=True) + "\n")
-            _write(d / "version.json", json.dumps(inp.version) + "\n")
+            d = f"{self._inputs}/{inp.name}"
+            os.mkdir(d)
+            _write(f"{d}/properties.json", json.dumps(inp.properties, indent=2, sort_keys=True) + "\n")
+            _write(f"{d}/version.json", json.dumps(inp.version) + "\n")
             self._written[inp.name] = ("properties.json", "version.json")
             if inp.files:
-                _write_files(d / ("state" if inp.kind == "job" else "files"), inp.files)
+                _write_files(Path(d, "state" if inp.kind == "job" else "files"), inp.files)
                 self._written[inp.name] = ()  # not reclaimable: the dir is swept whole
-        _write_files(self.state, self.spec.state_files)
+        if self.spec.state_files:
+            _write_files(self.state, self.spec.state_files)
         # read back with pread on the same descriptor: no open, stat or seek per read
-        self._log = os.open(self.log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
+        self._log = os.open(self._log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC, 0o600)
         s = self.spec
         self.env = {
             **_BASE_ENV,
@@ -192,10 +241,10 @@ class Execution:
             "CONVEYOR_RUN_NUMBER": str(s.number),
             "CONVEYOR_ATTEMPT": str(s.attempt),
             "CONVEYOR_WORKDIR": str(self.work),
-            "CONVEYOR_INPUTS": str(self.inputs),
-            "CONVEYOR_OUTPUTS": str(self.outputs),
-            "CONVEYOR_STATE": str(self.state),
-            "CONVEYOR_RUN_PROPERTIES": str(self.run_properties),
+            "CONVEYOR_INPUTS": self._inputs,
+            "CONVEYOR_OUTPUTS": f"{self.dir}/outputs",
+            "CONVEYOR_STATE": self._state,
+            "CONVEYOR_RUN_PROPERTIES": self._run_properties,
         }
         if s.task_input is not None:
             _write(self.task_input_path, s.task_input)
@@ -241,8 +290,8 @@ class Execution:
             return subprocess.Popen(
                 ["/bin/sh", "-ec", step.run],
                 cwd=self.work,
-                env=env,
-                stdin=subprocess.DEVNULL,
+                env=_spawn_env(env),
+                stdin=_stdin(),
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -252,7 +301,7 @@ class Execution:
             return subprocess.Popen(
                 ["/bin/sh", "-ec", step.run],
                 cwd=self.work,
-                env=env,
+                env=_spawn_env(env),
                 stdin=stdin,
                 stdout=stdout,
                 stderr=self._log,
@@ -335,9 +384,13 @@ class Execution:
             if res.status == "succeeded":
                 res.status, res.message = "failed", str(exc)
             os.write(self._log, f"\n✖ {exc}; the previous state is kept\n".encode())
+        self._has_run_properties = os.path.isfile(self._run_properties)
         if res.status == "succeeded":
             try:
-                res.properties = parse_properties(self.run_properties, "$CONVEYOR_RUN_PROPERTIES") or {}
+                props = None
+                if self._has_run_properties:
+                    props = parse_properties(self._run_properties, "$CONVEYOR_RUN_PROPERTIES")
+                res.properties = props or {}
                 for out in s.outputs:
                     props = parse_properties(self.outputs / out.name, f"$CONVEYOR_OUTPUTS/{out.name}")
                     files = _read_tree(
@@ -384,20 +437,23 @@ class Execution:
         if self.keep or self.spec.runtime == "shippable" or self.spec.outputs:
             return False
         try:
-            os.unlink(self.log_path)
-            for name in ("run.properties", "stdout", "task-input.json"):
-                try:
-                    os.unlink(self.dir / name)
-                except FileNotFoundError:
-                    pass
+            os.unlink(self._log_path)
+            if self._has_run_properties:
+                os.unlink(self._run_properties)
+            if self.spec.kind == "task":
+                for name in ("stdout", "task-input.json"):
+                    try:
+                        os.unlink(self.dir / name)
+                    except FileNotFoundError:
+                        pass
             for name, files in self._written.items():
-                d = self.inputs / name
+                d = f"{self._inputs}/{name}"
                 for f in files:
-                    os.unlink(d / f)
+                    os.unlink(f"{d}/{f}")
                 os.rmdir(d)
             if self._written:
-                os.rmdir(self.inputs)
-            with os.scandir(self.state) as it:
+                os.rmdir(self._inputs)
+            with os.scandir(self._state) as it:
                 if next(it, None) is not None:
                     return False
             with os.scandir(self.dir) as it:
