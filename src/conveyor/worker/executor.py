@@ -83,7 +83,7 @@ def _write_files(root: Path, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: str | Path, text: str) -> None:
     """A small file in one open/write/close (Path.write_text goes through io's buffered layers)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
