@@ -66,6 +66,8 @@ class Settings:
     keep_workdirs: bool = field(default_factory=lambda: os.environ.get("CONVEYOR_KEEP_WORKDIRS", "") == "1")
     #: Encrypts integrations (secrets) at rest: a Fernet key (``conveyor secret keygen``) or any passphrase.
     secret_key: str = field(default_factory=lambda: os.environ.get("CONVEYOR_SECRET_KEY", ""), repr=False)
+    #: A git resource without ``check_every`` (Shippable's gitRepo has none) is polled this often.
+    git_check_every: float = field(default_factory=lambda: _float("CONVEYOR_GIT_CHECK_EVERY", 60.0))
     #: A failed notification is retried after this many seconds, doubled per attempt (at most 5 minutes) ...
     notify_backoff: float = field(default_factory=lambda: _float("CONVEYOR_NOTIFY_BACKOFF", 2.0))
     #: ... this many times in all, then given up (each failure is an event, ``notify.failed``).

@@ -116,6 +116,7 @@ def test_a_shippable_line_end_to_end(tmp_path: Path, db_url: str) -> None:
     with cluster(tmp_path, db_url) as c, receiver() as chat:
         c.env["CONVEYOR_SECRET_KEY"] = generate_key()
         c.env["CONVEYOR_NOTIFY_BACKOFF"] = "0.2"
+        c.env["CONVEYOR_GIT_CHECK_EVERY"] = "1"  # gitRepo has no check_every: poll faster than the wait
         c.cli("secret", "set", "deploy-creds", f"DEPLOY_TOKEN={TOKEN}")
         c.cli("secret", "set", "chat-hook", f"url={chat.url}/chat")
         _, url = c.server(workers=0)

@@ -58,8 +58,11 @@ def _cron_ok(expression: str) -> bool:
     return bool(croniter.is_valid(expression))
 
 
-def next_due(rtype: str, source: dict[str, str], after: float) -> float:
-    """When the resource is next due: its next tick (time) or next poll (git), after ``after``."""
+def next_due(
+    rtype: str, source: dict[str, str], after: float, default_every: float = DEFAULT_CHECK_EVERY
+) -> float:
+    """When the resource is next due: its next tick (time) or next poll (git, every
+    ``default_every`` seconds unless its ``check_every`` says otherwise), after ``after``."""
     if rtype == "time":
         if "every" in source:
             return after + parse_duration(source["every"])
@@ -69,4 +72,4 @@ def next_due(rtype: str, source: dict[str, str], after: float) -> float:
 
         tick: float = croniter(source["schedule"], datetime.fromtimestamp(after, UTC)).get_next(float)
         return tick
-    return after + (parse_duration(source["check_every"]) if "check_every" in source else DEFAULT_CHECK_EVERY)
+    return after + (parse_duration(source["check_every"]) if "check_every" in source else default_every)

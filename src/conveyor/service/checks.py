@@ -124,7 +124,7 @@ class CheckOps(PipelineOps):
             ]
             if commits:
                 cursor = commits[-1].sha
-        next_at = rules.next_due(spec.type, source, now)
+        next_at = rules.next_due(spec.type, source, now, self.settings.git_check_every)
         made = 0
         with self._write(row["pipeline_name"]) as ctx:
             for properties in found:

@@ -230,15 +230,14 @@ class PipelineOps(ServiceBase):
 
     def _promote(self, ctx: Ctx) -> Decision:
         tx = ctx.tx
-        pending = tx.pending_runs(ctx.pipeline_id)
+        pending = tx.pending_runs(ctx.pipeline_id, unpaused=True)
         if not pending:
             return Decision()
-        paused = tx.paused_jobs(ctx.pipeline_id)
         active = tx.active_jobs(ctx.pipeline_id)
         try:
             decision = decide(
                 ctx.graph,
-                [r for r in pending if r["job_name"] not in paused] if paused else pending,
+                pending,
                 active,
                 ctx.now,
                 inputs_ready=lambda job: self._inputs_ready(ctx, job),

@@ -82,8 +82,10 @@ class SecretOps(WorkerOps):
         return decrypt(row["payload"], self.settings.secret_key, name)
 
     # -- leasing: the job's integrations into its spec -----------------------------------------------
-    def _spec(self, ctx: Ctx, pipeline: Pipeline, job: Job, run: Row) -> RunSpec:
-        spec = super()._spec(ctx, pipeline, job, run)
+    def _spec(
+        self, ctx: Ctx, pipeline: Pipeline, job: Job, run: Row, inputs: list[Row] | None = None
+    ) -> RunSpec:
+        spec = super()._spec(ctx, pipeline, job, run, inputs)
         if not job.secrets:
             return spec
         from conveyor.secretbox import decrypt

@@ -17,6 +17,8 @@ from conveyor.service.base import Ctx, _steps, worker_lost
 from conveyor.service.tasks import TaskOps
 from conveyor.store.base import Row, Tx
 
+#: The columns of ``run_inputs`` (``_resolve_inputs`` rows carry the versions' contents too).
+_INPUT_KEYS = ("name", "kind", "version_id", "upstream_run_id")
 #: A worker may carry at most this many labels: leasing matches every subset of them.
 MAX_LABELS = 10
 
@@ -86,7 +88,7 @@ class WorkerOps(TaskOps):
                 worker_id is not None and run["worker_id"] != worker_id
             ):
                 raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
-            tx.append_log(run_id, tx.next_log_seq(run_id), data, now)
+            tx.append_log(run_id, data, now)
 
     def tick(self) -> list[int]:
         """One pass of the server's scheduler loop: recover runs whose worker is gone, fire workflows'
@@ -198,32 +200,49 @@ class WorkerOps(TaskOps):
         if job is None:
             tx.fail_unstarted_run(run["id"], RunStatus.ERRORED, ctx.now, "its job is not in the pipeline")
             return None
+        resolved = None
         if not run["inputs_pinned"]:
-            tx.insert_run_inputs(run["id"], self._resolve_inputs(ctx, job))
+            resolved = self._resolve_inputs(ctx, job)
+            tx.insert_run_inputs(run["id"], [{k: r[k] for k in _INPUT_KEYS} for r in resolved])
         tx.start_run(run["id"], worker_id, ctx.now, ctx.now + self.settings.lease_seconds, version)
         if run["queued_at"] is not None:
             for observe in self.on_leased:
                 observe(ctx.now - run["queued_at"])
         tx.add_event("run.started", ctx.now, ctx.pipeline_id, run["id"], worker=worker_id)
-        return self._spec(ctx, graph.pipeline, job, run)
+        return self._spec(ctx, graph.pipeline, job, run, resolved)
 
     def _resolve_inputs(self, ctx: Ctx, job: Job) -> list[dict[str, Any]]:
+        """The versions (and upstream runs) a run of ``job`` reads, shaped like ``tx.run_inputs``
+        rows: the run's spec is made from them without reading back what was just written."""
         rows = []
         for inp in job.inputs:
-            version_id = upstream_id = None
+            version: Row | None = None
+            upstream: Row | None = None
             if inp.kind == "resource" and inp.passed:
                 version_id = self._passed_version(ctx, inp.name, inp.passed)
+                version = ctx.tx.version_by_id(version_id) if version_id is not None else None
             elif inp.kind == "resource":
                 rrow = ctx.resource_rows.get(inp.name)
-                latest = ctx.tx.latest_version(rrow["id"]) if rrow else None
-                version_id = latest["id"] if latest else None
+                version = ctx.tx.latest_version(rrow["id"]) if rrow else None
             else:
                 jid = ctx.job_ids.get(inp.name)
                 upstream = ctx.tx.last_succeeded_run(jid) if jid is not None else None
-                upstream_id = upstream["id"] if upstream else None
             rows.append(
-                {"name": inp.name, "kind": inp.kind, "version_id": version_id, "upstream_run_id": upstream_id}
+                {
+                    "name": inp.name,
+                    "kind": inp.kind,
+                    "version_id": version["id"] if version else None,
+                    "version_number": version["number"] if version else None,
+                    "version_digest": version["digest"] if version else None,
+                    "version_properties": version["properties"] if version else None,
+                    "version_files": version["files"] if version else None,
+                    "upstream_run_id": upstream["id"] if upstream else None,
+                    "upstream_number": upstream["number"] if upstream else None,
+                    "upstream_properties": upstream["properties"] if upstream else None,
+                    "upstream_state_files": upstream["state_files"] if upstream else None,
+                }
             )
+        rows.sort(key=lambda r: str(r["name"]))
         return rows
 
     def _blobs(self, tx: Tx, shas: dict[str, str]) -> dict[str, bytes]:
@@ -234,12 +253,16 @@ class WorkerOps(TaskOps):
                 out[path] = data
         return out
 
-    def _spec(self, ctx: Ctx, pipeline: Pipeline, job: Job, run: Row) -> RunSpec:
+    def _spec(
+        self, ctx: Ctx, pipeline: Pipeline, job: Job, run: Row, inputs: list[Row] | None = None
+    ) -> RunSpec:
+        """What a worker needs to run ``run``; ``inputs`` as ``_resolve_inputs`` made them (or None:
+        read them, pinned by an earlier attempt)."""
         tx = ctx.tx
         types = {r.name: r.type for r in pipeline.resources}
         env: dict[str, str] = {}
         materials = []
-        for row in tx.run_inputs(run["id"]):
+        for row in tx.run_inputs(run["id"]) if inputs is None else inputs:
             if row["kind"] == "resource":
                 props = json.loads(row["version_properties"]) if row["version_properties"] else {}
                 files = self._blobs(tx, json.loads(row["version_files"])) if row["version_files"] else {}
@@ -323,14 +346,14 @@ class WorkerOps(TaskOps):
                 )
                 return done, more
         with self._transaction() as tx:
-            run = tx.run(run_id)
-            if run is None:
+            found = tx.run_to_finish(run_id)
+            if found is None:
                 raise NotFound(f"no run {run_id}")
+            run, prow = found
             if run["status"] != RunStatus.RUNNING or (
                 worker_id is not None and run["worker_id"] != worker_id
             ):
                 raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
-            prow = tx.lock_pipeline(run["pipeline_id"])
             ctx = self._ctx(tx, prow, now)
             after = self._finish(ctx, run, result)
             self._promote(ctx)
@@ -350,6 +373,17 @@ class WorkerOps(TaskOps):
             shas = {path: blob_digest(data) for path, data in result.state_files.items()}
             tx.put_blobs({shas[p]: d for p, d in result.state_files.items()})
             state_map = shas
+        # first: it refuses a run no longer running (finished meanwhile by another report)
+        after = tx.finish_run(
+            run_id,
+            status,
+            ctx.now,
+            result.exit_code,
+            result.message,
+            result.steps,
+            result.properties,
+            state_map,
+        )
         creator = f"{job_name} #{run['number']}"
         if status == RunStatus.SUCCEEDED:
             spec = ctx.graph.pipeline.job(job_name)
@@ -373,18 +407,8 @@ class WorkerOps(TaskOps):
                     merge=rrow["type"] == "state"
                     or (shippable and spec is not None and name not in spec.overwrite),
                 )
-        after = tx.finish_run(
-            run_id,
-            status,
-            ctx.now,
-            result.exit_code,
-            result.message,
-            result.steps,
-            result.properties,
-            state_map,
-        )
         if result.log:
-            tx.append_log(run_id, tx.next_log_seq(run_id), result.log, ctx.now)
+            tx.append_log(run_id, result.log, ctx.now)
         tx.add_event(f"run.{status}", ctx.now, ctx.pipeline_id, run_id, message=result.message)
         if '"workflow"' in run["causes"]:
             self._job_run_finished(ctx, run, status, result.properties)

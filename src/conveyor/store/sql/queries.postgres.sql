@@ -6,6 +6,10 @@ SELECT * FROM pipelines WHERE name = :name FOR UPDATE;
 -- name: lock_pipeline
 SELECT * FROM pipelines WHERE id = :id FOR UPDATE;
 
+-- name: run_to_finish
+SELECT r.*, p.current_version AS pipeline_current_version
+FROM runs r JOIN pipelines p ON p.id = r.pipeline_id WHERE r.id = :id FOR UPDATE OF p;
+
 -- name: queued_runs
 SELECT * FROM runs WHERE status = 'queued' ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
 

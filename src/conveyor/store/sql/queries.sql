@@ -91,8 +91,7 @@ SELECT * FROM runs WHERE id = :id;
 
 -- name: pending_run_of_job
 SELECT id, causes, status, created_at FROM runs
-WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued') AND job_id = :job_id
-AND inputs_pinned = 0
+WHERE job_id = :job_id AND status IN ('pending', 'waiting_approval', 'queued') AND inputs_pinned = 0
 ORDER BY id DESC LIMIT 1;
 
 -- name: set_causes
@@ -101,6 +100,10 @@ UPDATE runs SET causes = :causes WHERE id = :id;
 -- name: pending_runs
 SELECT id, job_id, job_name, not_before, approved FROM runs
 WHERE pipeline_id = :pipeline_id AND status = 'pending' ORDER BY id;
+
+-- name: pending_runs_unpaused
+SELECT r.id, r.job_id, r.job_name, r.not_before, r.approved FROM runs r JOIN jobs j ON j.id = r.job_id
+WHERE r.pipeline_id = :pipeline_id AND r.status = 'pending' AND j.paused = 0 ORDER BY r.id;
 
 -- name: active_jobs
 SELECT job_name, status FROM runs
@@ -135,7 +138,7 @@ WHERE id = :id AND status = 'queued';
 -- name: finish_run
 UPDATE runs SET status = :status, finished_at = :now, exit_code = :exit_code, message = :message,
                 steps = :steps, properties = :properties, state_files = :state_files, lease_expires_at = NULL
-WHERE id = :id
+WHERE id = :id AND status = 'running'
 RETURNING *;
 
 -- name: fail_unstarted_run
@@ -149,7 +152,7 @@ LEFT JOIN workers w ON w.id = r.worker_id WHERE r.status = 'running';
 UPDATE runs SET lease_expires_at = :lease WHERE worker_id = :worker_id AND status = 'running';
 
 -- name: last_succeeded_run
-SELECT id, properties, state_files FROM runs WHERE job_id = :job_id AND status = 'succeeded'
+SELECT id, number, properties, state_files FROM runs WHERE job_id = :job_id AND status = 'succeeded'
 ORDER BY id DESC LIMIT 1;
 
 -- name: last_finished_status
@@ -192,7 +195,12 @@ SELECT r.* FROM runs r JOIN (SELECT job_id, max(id) AS id FROM runs WHERE pipeli
 GROUP BY job_id) m ON m.id = r.id;
 
 -- name: insert_log
-INSERT INTO run_logs (run_id, seq, data, created_at) VALUES (:run_id, :seq, :data, :now);
+INSERT INTO run_logs (run_id, seq, data, created_at)
+SELECT :run_id, coalesce(max(seq), 0) + 1, :data, :now FROM run_logs WHERE run_id = :run_id;
+
+-- name: run_to_finish
+SELECT r.*, p.current_version AS pipeline_current_version
+FROM runs r JOIN pipelines p ON p.id = r.pipeline_id WHERE r.id = :id;
 
 -- name: logs
 SELECT seq, data FROM run_logs WHERE run_id = :run_id AND seq > :after ORDER BY seq;
@@ -264,9 +272,6 @@ SELECT * FROM jobs WHERE pipeline_id = :pipeline_id AND name = :name;
 -- name: pipeline_versions
 SELECT id, pipeline_id, number, digest, source_file, created_at FROM pipeline_versions
 WHERE pipeline_id = :pipeline_id ORDER BY number DESC;
-
--- name: next_log_seq
-SELECT coalesce(max(seq), 0) + 1 AS seq FROM run_logs WHERE run_id = :run_id;
 
 -- name: runs_filtered
 SELECT * FROM runs
