@@ -19,8 +19,8 @@ def open_service(settings: Settings | None = None) -> Service:
 
 
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, default=str, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # one write: json.dump writes each token separately, thousands of calls for a long run list
+    sys.stdout.write(json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
 def ago(ts: float | None) -> str:

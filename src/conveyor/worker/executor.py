@@ -83,6 +83,16 @@ def _write_files(root: Path, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
 
 
+def _properties_json(props: dict[str, str]) -> str:
+    """``json.dumps(props, indent=2, sort_keys=True)`` for a flat dict, with C's string encoder
+    (an indent makes json use its pure-Python encoder, a tenth of a millisecond per input)."""
+    if not props:
+        return "{}\n"
+    enc = json.encoder.encode_basestring_ascii
+    body = ",\n".join(f"  {enc(k)}: {enc(v)}" for k, v in sorted(props.items()))
+    return "{\n" + body + "\n}\n"
+
+
 def _write(path: str | Path, text: str) -> None:
     """A small file in one open/write/close (Path.write_text goes through io's buffered layers)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -221,7 +231,7 @@ class Execution:
         for inp in self.spec.inputs:
             d = f"{self._inputs}/{inp.name}"
             os.mkdir(d)
-            _write(f"{d}/properties.json", json.dumps(inp.properties, indent=2, sort_keys=True) + "\n")
+            _write(f"{d}/properties.json", _properties_json(inp.properties))
             _write(f"{d}/version.json", json.dumps(inp.version) + "\n")
             self._written[inp.name] = ("properties.json", "version.json")
             if inp.files:

@@ -30,8 +30,10 @@ def local_pool(
 
 
 def run_pipeline(service: Service, pool: Pool, pipeline: str) -> None:
-    """Run until no run of the pipeline is queued, running, or about to retry."""
-    pool.run_until_idle(pipeline, lambda: _is_idle(service, pipeline))
+    """Run until no run of the pipeline is queued, running, or about to retry; every commit is on
+    disk when this returns (PostgreSQL flushes once at the end, not per job)."""
+    with service.store.flushed_at_end():
+        pool.run_until_idle(pipeline, lambda: _is_idle(service, pipeline))
 
 
 def _is_idle(service: Service, pipeline: str) -> float | bool:

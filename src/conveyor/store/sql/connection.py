@@ -33,6 +33,8 @@ class Connection(Protocol):
 
     def close(self) -> None: ...
 
+    def set_synchronous(self, on: bool) -> None: ...
+
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
@@ -115,6 +117,9 @@ class SqliteConnection:
     def close(self) -> None:
         self._db.close()
 
+    def set_synchronous(self, on: bool) -> None:
+        """Commits are durable against a crash of this process either way (WAL, ``NORMAL``)."""
+
 
 class PostgresConnection:
     dialect = "postgres"
@@ -164,6 +169,17 @@ class PostgresConnection:
 
     def close(self) -> None:
         self._db.close()
+
+    def set_synchronous(self, on: bool) -> None:
+        """``synchronous_commit`` for this session; turning it back on flushes the WAL (a commit with
+        a transaction id waits for its commit record, and so for everything before it)."""
+        try:
+            self._db.execute("SET synchronous_commit TO " + ("on" if on else "off"))
+            if on:
+                with self._db.transaction():
+                    self._db.execute("SELECT pg_current_xact_id()")
+        except self._psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
 
 
 class AsyncPostgresReads:

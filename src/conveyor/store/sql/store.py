@@ -598,6 +598,21 @@ class SqlStore:
             yield self._tx
 
     @contextmanager
+    def flushed_at_end(self) -> Iterator[None]:
+        """Commits in this thread that wait for no disk flush until the block ends, then one flush.
+
+        For ``conveyor run`` on PostgreSQL: every commit is still atomic and visible, and a crash of
+        conveyor loses none (the server has them); a crash of the database host may lose the last
+        fraction of a second, as SQLite's WAL with ``synchronous=NORMAL`` may. When the block ends
+        (the command returns), everything is on disk. SQLite: no change."""
+        conn = self._conn
+        conn.set_synchronous(False)
+        try:
+            yield
+        finally:
+            conn.set_synchronous(True)
+
+    @contextmanager
     def read(self) -> Iterator[SqlTx]:
         """A read transaction: one consistent snapshot, no write lock."""
         with self._conn.transaction(write=False):
