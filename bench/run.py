@@ -1,16 +1,27 @@
-"""Benchmark: conveyor against a plain Python loop and GNU make on the same job graphs.
+"""Benchmark: conveyor against a plain Python loop and GNU make on the peers' job graphs.
 
-Every job's step is `true`. Each conveyor figure is a whole `conveyor run FILE` (start-up, apply,
-scheduling, durable commits, exit) on a fresh store. The baselines run in the same invocation, so
-the ratios hold on a noisy shared machine:
+Every job's step is `true`. The workloads are those of ../shared/bench-peers (PEERS.md):
 
-- loop: a Python process spawning `/bin/sh -ec true` once per job (the same command conveyor runs),
-  with the same concurrency; its wall time includes interpreter start-up, like conveyor's;
+- W1: a chain of 100 jobs, one at a time (and a chain of 10, for start-up = W1_10 - 10 x slope);
+- W2: a fan-out of 200 jobs between a root and a join, two at a time;
+- W3: the same with 1,000 jobs.
+
+Each conveyor figure is a whole `conveyor run FILE --concurrency C` (interpreter start-up, loading and
+applying the file, scheduling, a durable commit per finished job, exit) on a fresh store: an empty,
+migrated database (SQLite file, or a new PostgreSQL schema), as the peers' harness runs Airflow on a
+migrated database. The baselines run in the same invocation, so the ratios hold on a noisy machine:
+
+- loop: a Python process spawning `/bin/sh -ec true` once per job (what conveyor runs for a step)
+  with the same concurrency; its wall time includes interpreter start-up, as conveyor's does;
 - make: GNU make running the same graph (`true` recipes, exec'd directly).
 
 Overhead per job = (conveyor - loop) / jobs: what orchestration costs on top of spawning the steps.
+Peak RSS is GNU time's maximum resident set size of the conveyor process during W3.
 
-usage: python bench/run.py [--reps 3] [--backends sqlite,postgres] [--sizes chain:100,fanout:500]
+usage: python bench/run.py [--reps 3] [--backends sqlite,postgres] [--quick] [--peers] [--scale]
+  --quick   W1 and W2 only (a smoke run)
+  --peers   also run ../shared/bench-peers/run_all.sh (about 20 minutes) and print its table beside
+  --scale   also run bench/scale.py (large stores) and print its table
 """
 
 from __future__ import annotations
@@ -24,9 +35,12 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 PG_URL = os.environ.get("CONVEYOR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+HERE = Path(__file__).resolve().parent
+PEERS = HERE.parent.parent / "shared" / "bench-peers"
 
 LOOP = """
 import subprocess, sys
@@ -40,6 +54,26 @@ else:
     with ThreadPoolExecutor(c) as pool:
         list(pool.map(lambda _: subprocess.run(cmd, check=True), range(n)))
 """
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    shape: str
+    n: int
+    concurrency: int
+
+    @property
+    def jobs(self) -> int:
+        return self.n if self.shape == "chain" else self.n + 2
+
+
+WORKLOADS = [
+    Workload("W1_10", "chain", 10, 1),
+    Workload("W1", "chain", 100, 1),
+    Workload("W2", "fanout", 200, 2),
+    Workload("W3", "fanout", 1000, 2),
+]
 
 
 def pipeline_yaml(shape: str, n: int) -> str:
@@ -80,6 +114,14 @@ def timed(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None =
     return took
 
 
+def peak_rss_mb(argv: list[str], env: dict[str, str]) -> float:
+    """GNU time's maximum resident set size of the command (the largest process, as in PEERS.md)."""
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *argv], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:4])} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
 def fresh_pg_schema() -> tuple[str, str]:
     import psycopg
 
@@ -109,20 +151,31 @@ def conveyor_env(backend: str, home: Path) -> tuple[dict[str, str], str | None]:
     return env, schema
 
 
-def conveyor_once(file: Path, backend: str, concurrency: int, work: Path) -> float:
+def migrated(env: dict[str, str]) -> None:
+    """Create the store's schema (untimed): a fresh store is an empty, migrated database."""
+    code = "from conveyor.settings import load; from conveyor.store import open_store; "
+    code += "open_store(load().resolved_database_url).close()"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
+def conveyor_once(file: Path, backend: str, concurrency: int, work: Path, rss: bool = False) -> float:
+    """Wall seconds of one `conveyor run` on a fresh store (or, with ``rss``, its peak RSS in MB)."""
     home = Path(tempfile.mkdtemp(dir=work))
     env, schema = conveyor_env(backend, home)
     conveyor = str(Path(sys.executable).with_name("conveyor"))
+    argv = [conveyor, "run", str(file), "--json", "--concurrency", str(concurrency)]
     try:
-        return timed([conveyor, "run", str(file), "--json", "--concurrency", str(concurrency)], env=env)
+        migrated(env)
+        return peak_rss_mb(argv, env) if rss else timed(argv, env=env)
     finally:
         shutil.rmtree(home, ignore_errors=True)
         if schema:
             drop_pg_schema(schema)
 
 
-def median(xs: list[float]) -> float:
-    return statistics.median(xs)
+def help_seconds(reps: int) -> float:
+    conveyor = str(Path(sys.executable).with_name("conveyor"))
+    return statistics.median([timed([conveyor, "--help"]) for _ in range(reps)])
 
 
 def main() -> int:
@@ -131,37 +184,42 @@ def main() -> int:
     )
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--sizes", default="chain:100,chain:500,fanout:100,fanout:500")
+    parser.add_argument("--quick", action="store_true", help="W1 and W2 only")
+    parser.add_argument("--peers", action="store_true", help="also run ../shared/bench-peers/run_all.sh")
+    parser.add_argument("--scale", action="store_true", help="also run bench/scale.py")
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
-    workloads = [(s.split(":")[0], int(s.split(":")[1])) for s in args.sizes.split(",")]
+    workloads = [w for w in WORKLOADS if not (args.quick and w.name == "W3")]
+    # start-up is part of the figure: byte-compile first (PYTHONDONTWRITEBYTECODE may be set)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "src")], check=True)
 
     work = Path(tempfile.mkdtemp(prefix="conveyor-bench-"))
-    rows = []
+    median = statistics.median
+    seconds: dict[tuple[str, str], float] = {}
+    rss: dict[str, float] = {}
     try:
-        for shape, n in workloads:
-            jobs = jobs_of(shape, n)
-            concurrency = 1 if shape == "chain" else 2
-            file = work / f"{shape}_{n}.yml"
-            file.write_text(pipeline_yaml(shape, n))
-            mk = work / f"Makefile.{shape}_{n}"
-            mk.write_text(makefile(shape, n))
-            loop = median(
-                [timed([sys.executable, "-c", LOOP, str(jobs), str(concurrency)]) for _ in range(args.reps)]
-            )
-            make = median(
-                [timed(["make", "-s", "-f", str(mk), f"-j{concurrency}"]) for _ in range(args.reps)]
-            )
+        for w in workloads:
+            file = work / f"{w.shape}_{w.n}.yml"
+            file.write_text(pipeline_yaml(w.shape, w.n))
+            mk = work / f"Makefile.{w.shape}_{w.n}"
+            mk.write_text(makefile(w.shape, w.n))
+            loop_argv = [sys.executable, "-c", LOOP, str(w.jobs), str(w.concurrency)]
+            make_argv = ["make", "-s", "-f", str(mk), f"-j{w.concurrency}"]
+            timed(loop_argv)  # warm-up
+            seconds[(w.name, "loop")] = median([timed(loop_argv) for _ in range(args.reps)])
+            seconds[(w.name, "make")] = median([timed(make_argv) for _ in range(args.reps)])
             for backend in backends:
-                conveyor_once(file, backend, concurrency, work)  # warm-up: page cache, pyc files
-                samples = [conveyor_once(file, backend, concurrency, work) for _ in range(args.reps)]
-                took = median(samples)
-                rows.append((f"{shape} {n}", jobs, concurrency, backend, took, loop, make))
+                conveyor_once(file, backend, w.concurrency, work)  # warm-up: page cache
+                samples = [conveyor_once(file, backend, w.concurrency, work) for _ in range(args.reps)]
+                seconds[(w.name, backend)] = median(samples)
+                if w.name == "W3":
+                    rss[backend] = conveyor_once(file, backend, w.concurrency, work, rss=True)
+        help_s = help_seconds(max(args.reps, 5))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     when = time.strftime("%Y-%m-%d %H:%M")
-    print(f"conveyor benchmark — {when}, {os.cpu_count()} cores, median of {args.reps}")
+    print(f"conveyor benchmark: {when}, {os.cpu_count()} cores, median of {args.reps}")
     print()
     header = (
         "| workload | jobs | c | store | conveyor s | loop s | make s | overhead ms/job"
@@ -169,13 +227,56 @@ def main() -> int:
     )
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
-    for workload, jobs, c, backend, took, loop, make in rows:
-        overhead = (took - loop) / jobs * 1000
-        print(
-            f"| {workload} | {jobs} | {c} | {backend} | {took:.3f} | {loop:.3f} | {make:.3f} | "
-            f"{overhead:.2f} | {took / loop:.2f}x | {took / make:.2f}x |"
-        )
+    for w in workloads:
+        loop, make = seconds[(w.name, "loop")], seconds[(w.name, "make")]
+        for backend in backends:
+            took = seconds[(w.name, backend)]
+            overhead = (took - loop) / w.jobs * 1000
+            print(
+                f"| {w.name} | {w.jobs} | {w.concurrency} | {backend} | {took:.3f} | {loop:.3f} | "
+                f"{make:.3f} | {overhead:.2f} | {took / loop:.2f}x | {took / make:.2f}x |"
+            )
+    print()
+    print("| store | start-up s (W1_10 - 10 x slope) | marginal ms/job above the loop | peak RSS W3 MB |")
+    print("|---|---|---|---|")
+    for backend in [*backends, "loop"]:
+        slope = (seconds[("W1", backend)] - seconds[("W1_10", backend)]) / 90
+        loop_slope = (seconds[("W1", "loop")] - seconds[("W1_10", "loop")]) / 90
+        startup = seconds[("W1_10", backend)] - 10 * slope
+        marginal = "-" if backend == "loop" else f"{(slope - loop_slope) * 1000:.2f}"
+        peak = f"{rss[backend]:.0f}" if backend in rss else "-"
+        print(f"| {backend} | {startup:.3f} | {marginal} | {peak} |")
+    print(f"\n`conveyor --help`: {help_s:.3f} s")
+
+    if args.scale:
+        print()
+        subprocess.run([sys.executable, str(HERE / "scale.py")], check=True)
+    if args.peers:
+        print()
+        _peers(seconds, backends, rss)
     return 0
+
+
+def _peers(seconds: dict[tuple[str, str], float], backends: list[str], rss: dict[str, float]) -> None:
+    """Run the peers' harness (writing its results here, not into the read-only shared folder) and
+    print its table with this run's conveyor rows added in its first columns' terms."""
+    results = Path(tempfile.mkdtemp(prefix="conveyor-peers-"))
+    env = {**os.environ, "BENCH_RESULTS": str(results)}
+    subprocess.run(["bash", str(PEERS / "run_all.sh")], env=env, check=True)
+    table = (results / "table.md").read_text()
+    print(f"peers ({results / 'table.md'}):\n")
+    print(table)
+    print("\nconveyor, this run, same columns:\n")
+    print(
+        "| peer | W1 chain 100 (s) | W2 fan-out 200, c=2 (s) | W3 fan-out 1000 (s) | W1_10 chain 10 (s)"
+        " | peak RSS MB |"
+    )
+    print("|---|---|---|---|---|---|")
+    for backend in backends:
+        cells = [seconds.get((w, backend)) for w in ("W1", "W2", "W3", "W1_10")]
+        shown = " | ".join("-" if c is None else f"{c:.3f}" for c in cells)
+        peak = f"{rss[backend]:.0f}" if backend in rss else "-"
+        print(f"| conveyor ({backend}) | {shown} | {peak} |")
 
 
 if __name__ == "__main__":

@@ -9,20 +9,45 @@ for the definition shapes accepted (States Language, Clever's workflow-definitio
 
 from __future__ import annotations
 
-from conveyor.statemachine.definition import Definition, convert_legacy, load, validate, with_start_at
-from conveyor.statemachine.effects import (
-    Cancelled,
-    CancelTask,
-    CancelTimer,
-    Effect,
-    Failed,
-    Finished,
-    Job,
-    RunTask,
-    Timer,
-)
-from conveyor.statemachine.errors import StatesError
-from conveyor.statemachine.interpreter import Execution
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conveyor.statemachine.definition import Definition, convert_legacy, load, validate, with_start_at
+    from conveyor.statemachine.effects import (
+        Cancelled,
+        CancelTask,
+        CancelTimer,
+        Effect,
+        Failed,
+        Finished,
+        Job,
+        RunTask,
+        Timer,
+    )
+    from conveyor.statemachine.errors import StatesError
+    from conveyor.statemachine.interpreter import Execution
+
+#: name -> the submodule defining it, imported on first use: a pipeline run (``conveyor run``) loads
+#: the service, which names this package, and should not pay for the engine at start-up.
+_WHERE = {
+    **dict.fromkeys(["Definition", "convert_legacy", "load", "validate", "with_start_at"], "definition"),
+    **dict.fromkeys(
+        ["Cancelled", "CancelTask", "CancelTimer", "Effect", "Failed", "Finished", "Job", "RunTask", "Timer"],
+        "effects",
+    ),
+    "StatesError": "errors",
+    "Execution": "interpreter",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "CancelTask",
