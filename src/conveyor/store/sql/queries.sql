@@ -76,8 +76,16 @@ INSERT INTO jobs (pipeline_id, name, digest) VALUES (:pipeline_id, :name, :diges
 -- name: update_job
 UPDATE jobs SET digest = :digest, active = :active WHERE id = :id;
 
--- name: next_run_number
-UPDATE jobs SET last_run_number = last_run_number + 1 WHERE id = :id RETURNING last_run_number;
+-- name: insert_run_numbered
+-- the job's next number from its runs' unique (job_id, number, attempt) index: no jobs row to update
+-- (a page less in every commit); callers hold the pipeline's lock, and the unique index backs it
+INSERT INTO runs (pipeline_id, pipeline_version, job_id, job_name, number, attempt, retry_of, status, causes,
+                  inputs_pinned, not_before, created_at, runs_on)
+SELECT :pipeline_id, :pipeline_version, :job_id, :job_name, coalesce(max(number), 0) + 1, :attempt,
+       CAST(:retry_of AS BIGINT),
+       :status, :causes, :inputs_pinned, :not_before, :now, :runs_on
+FROM runs WHERE job_id = :job_id
+RETURNING id, number;
 
 -- name: insert_run
 INSERT INTO runs (pipeline_id, pipeline_version, job_id, job_name, number, attempt, retry_of, status, causes,

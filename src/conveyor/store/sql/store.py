@@ -198,25 +198,25 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
         not_before: float = 0.0,
         runs_on: str = "",
     ) -> tuple[int, int]:
+        params = {
+            "pipeline_id": pipeline_id,
+            "pipeline_version": pipeline_version,
+            "job_id": job_id,
+            "job_name": job_name,
+            "attempt": attempt,
+            "retry_of": retry_of,
+            "status": status,
+            "causes": _dumps(causes),
+            "inputs_pinned": int(inputs_pinned),
+            "not_before": not_before,
+            "now": now,
+            "runs_on": runs_on,
+        }
         if number is None:
-            number = int(self._val("next_run_number", id=job_id))
-        run_id = self._val(
-            "insert_run",
-            pipeline_id=pipeline_id,
-            pipeline_version=pipeline_version,
-            job_id=job_id,
-            job_name=job_name,
-            number=number,
-            attempt=attempt,
-            retry_of=retry_of,
-            status=status,
-            causes=_dumps(causes),
-            inputs_pinned=int(inputs_pinned),
-            not_before=not_before,
-            now=now,
-            runs_on=runs_on,
-        )
-        return int(run_id), number
+            row = self._one("insert_run_numbered", **params)
+            assert row is not None
+            return int(row["id"]), int(row["number"])
+        return int(self._val("insert_run", number=number, **params)), number
 
     def run(self, run_id: int) -> Row | None:
         return self._one("run", id=run_id)
