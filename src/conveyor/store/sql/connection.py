@@ -25,11 +25,13 @@ class Connection(Protocol):
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None: ...
 
+    def execute_nowait(self, sql: str, params: dict[str, Any]) -> None: ...
+
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]: ...
 
     def script(self, sql: str) -> None: ...
 
-    def transaction(self, write: bool = True) -> Any: ...
+    def transaction(self, write: bool = True, pipelined: bool = True) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -63,6 +65,13 @@ class SqliteConnection:
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
+    def execute_nowait(self, sql: str, params: dict[str, Any]) -> None:
+        """A statement whose result is not read (PostgreSQL batches them; here it simply runs)."""
+        try:
+            self._db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
         """Rows one at a time, so a caller that has seen enough stops reading."""
         try:
@@ -89,7 +98,7 @@ class SqliteConnection:
                 self.execute(statement)
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[None]:
+    def transaction(self, write: bool = True, pipelined: bool = True) -> Iterator[None]:
         if self._depth:
             self._depth += 1
             try:
@@ -129,6 +138,10 @@ class PostgresConnection:
         from psycopg.rows import dict_row
 
         self._psycopg = psycopg
+        #: the pipeline of the write transaction in progress: statements whose results nobody reads
+        #: (events, log chunks, status updates) are sent with the next one that is read, not each in
+        #: its own round trip
+        self._pipe: Any = None
         try:
             self._db = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
@@ -137,7 +150,17 @@ class PostgresConnection:
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
             cur = self._db.execute(sql, params or {})
+            if self._pipe is not None:
+                self._pipe.sync()
             return cur.fetchall() if cur.description else []
+        except self._psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def execute_nowait(self, sql: str, params: dict[str, Any]) -> None:
+        """A statement whose result is not read: in a write transaction it goes out with the next
+        statement that is read (or the commit); its error, if any, is raised there."""
+        try:
+            self._db.execute(sql, params)
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
@@ -145,6 +168,8 @@ class PostgresConnection:
         try:
             with self._db.cursor() as cur:
                 cur.execute(sql, params)
+                if self._pipe is not None:
+                    self._pipe.sync()
                 yield from cur
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -160,10 +185,19 @@ class PostgresConnection:
         self._db.execute(sql)
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[None]:
+    def transaction(self, write: bool = True, pipelined: bool = True) -> Iterator[None]:
+        """``pipelined`` (writes): see ``_pipe``; a migration's multi-statement DDL cannot be."""
         try:
-            with self._db.transaction():
-                yield
+            if not write or not pipelined or self._pipe is not None:
+                with self._db.transaction():
+                    yield
+                return
+            with self._db.pipeline() as pipe, self._db.transaction():
+                self._pipe = pipe
+                try:
+                    yield
+                finally:
+                    self._pipe = None
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 

@@ -245,7 +245,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
         return self._one("pending_run_of_job", pipeline_id=pipeline_id, job_id=job_id)
 
     def set_causes(self, run_id: int, causes: list[dict[str, Any]]) -> None:
-        self._all("set_causes", id=run_id, causes=_dumps(causes))
+        self._run("set_causes", id=run_id, causes=_dumps(causes))
 
     def pending_runs(self, pipeline_id: int, unpaused: bool = False) -> list[Row]:
         """The pipeline's pending runs, oldest first; with ``unpaused``, only those of jobs not paused."""
@@ -275,7 +275,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
         return self._all("queued_runs_of_pipeline", limit=limit, pipeline_id=pipeline_id)
 
     def start_run(self, run_id: int, worker_id: int, now: float, lease: float, pipeline_version: int) -> None:
-        self._all(
+        self._run(
             "start_run",
             id=run_id,
             worker_id=worker_id,
@@ -359,7 +359,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
     # -- logs and events ------------------------------------------------------------------------
     def append_log(self, run_id: int, data: bytes, now: float) -> None:
         """Append a chunk after the run's last one (the next ``seq``, in the same statement)."""
-        self._all("insert_log", run_id=run_id, data=data, now=now)
+        self._run("insert_log", run_id=run_id, data=data, now=now)
 
     def logs(self, run_id: int, after: int = 0) -> list[Row]:
         return self._all("logs", run_id=run_id, after=after)
@@ -367,7 +367,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
     def add_event(
         self, kind: str, now: float, pipeline_id: int | None = None, run_id: int | None = None, **data: Any
     ) -> None:
-        self._all(
+        self._run(
             "insert_event", kind=kind, now=now, pipeline_id=pipeline_id, run_id=run_id, data=_dumps(data)
         )
 
@@ -556,7 +556,7 @@ class SqlStore:
     def _migrate(self) -> None:
         conn = self._conn
         known = migrations(self.dialect)
-        with conn.transaction():
+        with conn.transaction(pipelined=False):
             if self.dialect == "postgres":
                 conn.execute("SELECT pg_advisory_xact_lock(7316823)")
             conn.execute(

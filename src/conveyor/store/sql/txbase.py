@@ -29,6 +29,10 @@ class TxBase:
     def _all(self, name: str, /, **params: Any) -> list[Row]:
         return self._conn.execute(self._q[name], params)
 
+    def _run(self, name: str, /, **params: Any) -> None:
+        """A write whose result is not read: on PostgreSQL it rides with the next round trip."""
+        self._conn.execute_nowait(self._q[name], params)
+
     def _one(self, name: str, /, **params: Any) -> Row | None:
         rows = self._conn.execute(self._q[name], params)
         return rows[0] if rows else None
