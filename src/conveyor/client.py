@@ -19,7 +19,7 @@ import httpx
 
 from conveyor import errors
 from conveyor.client_tinkerbell import TinkerbellClient
-from conveyor.model.work import RunResult, RunSpec, result_to_json, spec_from_json
+from conveyor.model.work import RunResult, RunSpec, complete_one_by_one, result_to_json, spec_from_json
 
 T = TypeVar("T")
 
@@ -285,6 +285,20 @@ class WorkerClient(Client):
         path = f"/api/v1/workers/{worker_id}/{kind}s/{run_id}/complete"
         body = self._retrying(lambda: self.json("POST", path, json=payload), "complete")
         return body[kind], [spec_from_json(s) for s in body["runs"]]
+
+    def complete_many_and_lease(
+        self,
+        worker_id: int | None,
+        done: list[tuple[str, int, RunResult]],
+        lease: int = 0,
+        pipeline: str | None = None,
+        labels: dict[str, str] | None = None,
+        workflow: str | None = None,
+    ) -> tuple[list[dict[str, Any] | None], list[RunSpec]]:
+        """One request per run (the last one leases): each completion is its own call over HTTP."""
+        return complete_one_by_one(
+            self.complete_and_lease, worker_id, done, lease, pipeline, labels, workflow
+        )
 
     def heartbeat(self, worker_id: int) -> list[tuple[tuple[str, int], str]]:
         body = self._retrying(

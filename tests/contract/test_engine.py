@@ -510,3 +510,38 @@ def test_a_failed_upstream_blocks_its_consumers_until_it_succeeds_again(world: W
     flag.unlink()
     world.service.trigger_job("test")
     assert sorted(world.jobs_run(world.run())) == ["package", "test"]
+
+
+def test_runs_that_ended_together_complete_in_one_call(world: World) -> None:
+    world.apply(
+        """
+        jobs:
+          - name: a
+            steps: ["true"]
+          - name: b
+            steps: ["true"]
+          - name: c
+            inputs: [{job: a}, {job: b}]
+            steps: ["true"]
+        """
+    )
+    svc = world.service
+    me = svc.register_worker("batch")
+    a, b = svc.lease(me, 2, "line")
+    done = [("run", spec.run_id, RunResult(status="succeeded", log=b"ok\n")) for spec in (a, b)]
+    rows, more = svc.complete_many_and_lease(me, done, lease=1, pipeline="line")
+    assert [r["status"] for r in rows if r] == ["succeeded", "succeeded"]
+    assert [s.job for s in more] == ["c"]  # both upstreams settled in the same transaction
+    assert svc.run(a.run_id)["status"] == "succeeded"
+
+
+def test_a_run_taken_from_the_worker_does_not_void_the_others_of_its_batch(world: World) -> None:
+    world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, steps: ['true']}\n")
+    svc = world.service
+    me = svc.register_worker("batch")
+    a, b = svc.lease(me, 2, "line")
+    svc.complete(me, a.run_id, RunResult(status="failed", message="reported before"))
+    done = [("run", spec.run_id, RunResult(status="succeeded")) for spec in (a, b)]
+    rows, _ = svc.complete_many_and_lease(me, done)
+    assert rows[0] is None and rows[1] is not None and rows[1]["status"] == "succeeded"
+    assert svc.run(a.run_id)["message"] == "reported before"

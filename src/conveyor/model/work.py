@@ -7,10 +7,11 @@ needs is in the spec (so a worker needs no store), and everything it produced is
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from conveyor.errors import BadInput
+from conveyor.errors import BadInput, Conflict
 
 
 @dataclass(frozen=True)
@@ -163,3 +164,28 @@ def result_from_json(data: dict[str, Any]) -> RunResult:
         properties=dict(data.get("properties", {})),
         stdout=_unb64({"stdout": data.get("stdout", "")})["stdout"],
     )
+
+
+def complete_one_by_one(
+    complete_and_lease: Callable[..., tuple[dict[str, Any], list[RunSpec]]],
+    worker_id: int | None,
+    done: list[tuple[str, int, RunResult]],
+    lease: int,
+    pipeline: str | None,
+    labels: dict[str, str] | None,
+    workflow: str | None,
+) -> tuple[list[dict[str, Any] | None], list[RunSpec]]:
+    """``complete_many_and_lease`` as one ``complete_and_lease`` per run, the last one leasing: over
+    HTTP (a request each), or when one run of a batch is no longer the worker's. Such a run comes
+    back None: its new owner reports it."""
+    rows: list[dict[str, Any] | None] = []
+    specs: list[RunSpec] = []
+    for i, (kind, run_id, result) in enumerate(done):
+        n = lease if i == len(done) - 1 else 0
+        try:
+            row, specs = complete_and_lease(worker_id, run_id, result, n, pipeline, labels, kind, workflow)
+        except Conflict:
+            rows.append(None)
+            continue
+        rows.append(row)
+    return rows, specs

@@ -12,7 +12,7 @@ from conveyor.errors import BadInput, Conflict, NotFound
 from conveyor.model.pipeline import Job, Pipeline, canonical_json
 from conveyor.model.resources import blob_digest
 from conveyor.model.runs import RETRYABLE, RunStatus
-from conveyor.model.work import InputMaterial, OutputSpec, RunResult, RunSpec
+from conveyor.model.work import InputMaterial, OutputSpec, RunResult, RunSpec, complete_one_by_one
 from conveyor.service.base import Ctx, _steps, worker_lost
 from conveyor.service.tasks import TaskOps
 from conveyor.store.base import Row, Tx
@@ -336,33 +336,69 @@ class WorkerOps(TaskOps):
         """``complete`` and, in the same transaction, ``lease`` up to ``lease`` runs for the same
         worker: one durable commit per job instead of two. ``kind="task"`` completes a workflow task."""
         now = self._now()
-        if kind == "task":
-            with self._transaction() as tx:
-                done = self._complete_task(tx, worker_id, run_id, result, now)
-                more = (
-                    self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now)
-                    if lease > 0 and worker_id
-                    else []
-                )
-                return done, more
         with self._transaction() as tx:
-            found = tx.run_to_finish(run_id)
-            if found is None:
-                raise NotFound(f"no run {run_id}")
-            run, prow = found
-            if run["status"] != RunStatus.RUNNING or (
-                worker_id is not None and run["worker_id"] != worker_id
-            ):
-                raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
-            ctx = self._ctx(tx, prow, now)
-            after = self._finish(ctx, run, result)
-            self._promote(ctx)
-            specs = (
+            done, ctx = self._complete_in(tx, worker_id, kind, run_id, result, now)
+            if ctx is not None:
+                self._promote(ctx)
+            more = (
                 self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now, ctx)
                 if lease > 0 and worker_id
                 else []
             )
-            return after, specs
+            return done, more
+
+    def complete_many_and_lease(
+        self,
+        worker_id: int | None,
+        done: list[tuple[str, int, RunResult]],
+        lease: int = 0,
+        pipeline: str | None = None,
+        labels: dict[str, str] | None = None,
+        workflow: str | None = None,
+    ) -> tuple[list[Row | None], list[RunSpec]]:
+        """Several runs (or tasks) that ended together, completed in one transaction, then up to
+        ``lease`` more leased: a worker running many small jobs pays one commit and one scheduling
+        decision per batch. A run no longer this worker's comes back None (the others still count)."""
+        if len(done) > 1:
+            now = self._now()
+            try:
+                with self._transaction() as tx:
+                    rows: list[Row | None] = []
+                    ctxs: dict[int, Ctx] = {}
+                    for kind, run_id, result in done:
+                        row, ctx = self._complete_in(tx, worker_id, kind, run_id, result, now)
+                        rows.append(row)
+                        if ctx is not None:
+                            ctxs[ctx.pipeline_id] = ctx
+                    for ctx in ctxs.values():
+                        self._promote(ctx)
+                    last = next(reversed(ctxs.values()), None)
+                    more = (
+                        self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now, last)
+                        if lease > 0 and worker_id
+                        else []
+                    )
+                    return rows, more
+            except Conflict:
+                pass  # one was taken from this worker: complete them one at a time
+        return complete_one_by_one(
+            self.complete_and_lease, worker_id, done, lease, pipeline, labels, workflow
+        )
+
+    def _complete_in(
+        self, tx: Tx, worker_id: int | None, kind: str, run_id: int, result: RunResult, now: float
+    ) -> tuple[Row, Ctx | None]:
+        """Record one finished run (its pipeline's context, to decide what moves on) or task."""
+        if kind == "task":
+            return self._complete_task(tx, worker_id, run_id, result, now), None
+        found = tx.run_to_finish(run_id)
+        if found is None:
+            raise NotFound(f"no run {run_id}")
+        run, prow = found
+        if run["status"] != RunStatus.RUNNING or (worker_id is not None and run["worker_id"] != worker_id):
+            raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
+        ctx = self._ctx(tx, prow, now)
+        return self._finish(ctx, run, result), ctx
 
     def _finish(self, ctx: Ctx, run: Row, result: RunResult) -> Row:
         tx = ctx.tx

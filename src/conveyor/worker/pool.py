@@ -44,17 +44,18 @@ class Backend(Protocol):
         workflow: str | None = None,
     ) -> list[RunSpec]: ...
 
-    def complete_and_lease(
+    def complete_many_and_lease(
         self,
         worker_id: int | None,
-        run_id: int,
-        result: RunResult,
+        done: list[tuple[str, int, RunResult]],
         lease: int = 0,
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
-        kind: str = "run",
         workflow: str | None = None,
-    ) -> tuple[dict[str, Any], list[RunSpec]]: ...
+    ) -> tuple[list[dict[str, Any] | None], list[RunSpec]]:
+        """Each (kind, id, result) completed (its row, or None when the run was taken from this
+        worker), then up to ``lease`` runs leased."""
+        ...
 
     def heartbeat(self, worker_id: int) -> list[tuple[Key, str]]: ...
 
@@ -232,12 +233,15 @@ class Pool:
             timeout = min(timeout, self._next_log - time.monotonic())
         if self.config.poll_seconds is not None and len(self.slots) < self.concurrency:
             timeout = min(timeout, self.config.poll_seconds)
+        done: list[Key] = []
         for key, _ in self._sel.select(max(0.0, timeout)):
             if key.data is None:
                 self._drain_wake_pipe()
                 self._maybe_queued = True
-            else:
-                self._exited(key.data)
+            elif self._exited(key.data):
+                done.append(key.data)
+        if done:  # runs that ended together are reported in one transaction
+            self._report_many(done)
         if self.config.poll_seconds is not None:
             self._maybe_queued = True
         now = time.time()
@@ -292,23 +296,27 @@ class Pool:
         self.listener("started", spec, None)
         self._advance(spec.key)
 
-    def _advance(self, key: Key) -> None:
+    def _advance(self, key: Key, report: bool = True) -> bool:
+        """Start the run's next step; True when it has none left (and, with ``report``, reported)."""
         slot = self.slots[key]
         proc = slot.execution.start_next()
         if proc is None:
-            self._report(key)
-            return
+            if report:
+                self._report(key)
+            return True
         slot.pidfd = os.pidfd_open(proc.pid)
         self._sel.register(slot.pidfd, selectors.EVENT_READ, key)
+        return False
 
-    def _exited(self, key: Key) -> None:
+    def _exited(self, key: Key) -> bool:
+        """A step exited: start the next; True when the run is over (the caller reports it)."""
         slot = self.slots[key]
         proc = slot.execution.proc
         assert proc is not None
         code = proc.wait()
         self._unregister(slot)
         slot.execution.step_exited(code)
-        self._advance(key)
+        return self._advance(key, report=False)
 
     def _unregister(self, slot: _Slot) -> None:
         if slot.pidfd is not None:
@@ -317,36 +325,28 @@ class Pool:
             slot.pidfd = None
 
     def _report(self, key: Key) -> None:
-        slot = self.slots.pop(key)
-        ex = slot.execution
-        result = ex.result()
+        self._report_many([key])
+
+    def _report_many(self, keys: list[Key]) -> None:
+        """Report finished runs (one transaction for all) and start what the backend leases back."""
+        executions = [self.slots.pop(key).execution for key in keys]
+        results = [(ex.spec.kind, ex.spec.run_id, ex.result()) for ex in executions]
         lease = 0 if (self._stopping or self._draining) else self.concurrency - len(self.slots)
-        specs: list[RunSpec] = []
-        row: dict[str, Any] | None
-        try:
-            row, specs = self.backend.complete_and_lease(
-                self.worker_id,
-                ex.spec.run_id,
-                result,
-                lease,
-                self.pipeline,
-                self.config.labels,
-                ex.spec.kind,
-                self.workflow,
-            )
-            self._maybe_queued = len(specs) == lease
-        except Conflict:
-            row = None  # the run was taken from us (lease expired): its new owner reports it
-            self._maybe_queued = True
-        if not ex.keep:
-            self._give_back(ex.work)
-            if ex.reclaim():
-                self._clean_runs.append(ex.dir)
-            else:
-                self._to_sweep.put(ex.dir)
-        if row is not None:
-            self.finished.append(row)
-        self.listener("finished", ex.spec, row)
+        rows, specs = self.backend.complete_many_and_lease(
+            self.worker_id, results, lease, self.pipeline, self.config.labels, self.workflow
+        )
+        # a run taken from us (its lease expired) comes back None: its new owner reports it
+        self._maybe_queued = len(specs) == lease or None in rows
+        for ex, row in zip(executions, rows, strict=True):
+            if not ex.keep:
+                self._give_back(ex.work)
+                if ex.reclaim():
+                    self._clean_runs.append(ex.dir)
+                else:
+                    self._to_sweep.put(ex.dir)
+            if row is not None:
+                self.finished.append(row)
+            self.listener("finished", ex.spec, row)
         for spec in specs:
             self._start(spec)
 
