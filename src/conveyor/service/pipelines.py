@@ -196,7 +196,7 @@ class PipelineOps(ServiceBase):
         ctx.triggered.append(f"{job} #{number}")
         return run_id
 
-    def _inputs_ready(self, ctx: Ctx, job_name: str) -> bool:
+    def _inputs_ready(self, ctx: Ctx, job_name: str, seen: dict[int, str | None]) -> bool:
         """Whether a job's upstream jobs let it run: a triggering job input's latest finished run
         must have succeeded (never build on an untested artifact: if `test` failed, `package` waits
         for the next good `test`); a non-triggering one ("use the latest good one") must have
@@ -212,7 +212,10 @@ class PipelineOps(ServiceBase):
             if jid is None:
                 return False
             if inp.trigger:
-                if ctx.tx.last_finished_status(jid) != RunStatus.SUCCEEDED:
+                # ``seen``: one decision asks once per upstream job (a fan-out's 1,000 runs share one)
+                if jid not in seen:
+                    seen[jid] = ctx.tx.last_finished_status(jid)
+                if seen[jid] != RunStatus.SUCCEEDED:
                     return False
             elif jid not in self._succeeded_jobs:
                 if ctx.tx.last_succeeded_run(jid) is None:
@@ -234,13 +237,14 @@ class PipelineOps(ServiceBase):
         if not pending:
             return Decision()
         active = tx.active_jobs(ctx.pipeline_id)
+        seen: dict[int, str | None] = {}
         try:
             decision = decide(
                 ctx.graph,
                 pending,
                 active,
                 ctx.now,
-                inputs_ready=lambda job: self._inputs_ready(ctx, job),
+                inputs_ready=lambda job: self._inputs_ready(ctx, job, seen),
             )
         finally:
             active.close()
