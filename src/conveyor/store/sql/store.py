@@ -14,6 +14,7 @@ from conveyor.errors import NotFound, SchemaTooNew
 from conveyor.store.base import Row
 from conveyor.store.sql.connection import AsyncPostgresReads, PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
+from conveyor.store.sql.tx_bulk import BulkTx
 from conveyor.store.sql.tx_checks import ChecksTx
 from conveyor.store.sql.tx_secrets import SecretsTx
 from conveyor.store.sql.tx_statemachine import StateMachineTx
@@ -36,7 +37,7 @@ def _sqlite_writer(path: str) -> threading.RLock:
         return _SQLITE_WRITERS.setdefault(path, threading.RLock())
 
 
-class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
+class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, TxBase):
     """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
     The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as
