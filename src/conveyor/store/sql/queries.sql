@@ -188,8 +188,9 @@ SELECT * FROM runs WHERE job_id = :job_id AND id < :before ORDER BY id DESC LIMI
 SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND id > :after ORDER BY id;
 
 -- name: latest_runs_per_job
-SELECT r.* FROM runs r JOIN (SELECT job_id, max(id) AS id FROM runs WHERE pipeline_id = :pipeline_id
-GROUP BY job_id) m ON m.id = r.id;
+-- One index probe per job (runs_job), not a GROUP BY over every run of the pipeline.
+SELECT r.* FROM jobs j JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
+WHERE j.pipeline_id = :pipeline_id;
 
 -- name: insert_log
 INSERT INTO run_logs (run_id, seq, data, created_at) VALUES (:run_id, :seq, :data, :now);
@@ -214,7 +215,9 @@ UPDATE workers SET heartbeat_at = :now WHERE id = :id;
 UPDATE workers SET stopped_at = :now WHERE id = :id;
 
 -- name: open_runs
-SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval') ORDER BY id;
+-- "+pipeline_id" keeps SQLite off runs_pipeline (which walks every run of the pipeline for its ORDER BY):
+-- the few runs in these statuses come from runs_status, then are sorted.
+SELECT * FROM runs WHERE +pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval') ORDER BY id;
 
 -- name: insert_token
 INSERT INTO tokens (name, role, hash, created_at) VALUES (:name, :role, :hash, :now) RETURNING id;
@@ -268,19 +271,41 @@ WHERE pipeline_id = :pipeline_id ORDER BY number DESC;
 -- name: next_log_seq
 SELECT coalesce(max(seq), 0) + 1 AS seq FROM run_logs WHERE run_id = :run_id;
 
--- name: runs_filtered
-SELECT * FROM runs
-WHERE (:pipeline_id IS NULL OR pipeline_id = :pipeline_id)
-  AND (:job_id IS NULL OR job_id = :job_id)
-  AND (:status IS NULL OR status = :status)
-  AND id < :before
+-- Listings by filter: one query per combination, each with its own index, rather than one query with
+-- "(:x IS NULL OR col = :x)" terms, which no planner can match to an index (PostgreSQL's generic plan
+-- for a prepared statement cannot either): with a million runs, a rare status scanned them all.
+-- A job belongs to one pipeline, so a job's filter needs no pipeline term.
+
+-- name: runs_page
+SELECT * FROM runs WHERE id < :before ORDER BY id DESC LIMIT :limit;
+
+-- name: runs_with_status
+SELECT * FROM runs WHERE status = :status AND id < :before ORDER BY id DESC LIMIT :limit;
+
+-- name: runs_of_pipeline_with_status
+SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND status = :status AND id < :before
 ORDER BY id DESC LIMIT :limit;
 
+-- name: runs_of_job_with_status
+SELECT * FROM runs WHERE job_id = :job_id AND status = :status AND id < :before ORDER BY id DESC LIMIT :limit;
+
 -- name: events_after
+SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit;
+
+-- name: events_after_of_pipeline
+SELECT * FROM events WHERE pipeline_id = :pipeline_id AND id > :after ORDER BY id LIMIT :limit;
+
+-- name: events_after_of_kind
+SELECT * FROM events WHERE kind = :kind AND id > :after ORDER BY id LIMIT :limit;
+
+-- name: events_after_of_pipeline_kind
+SELECT * FROM events WHERE pipeline_id = :pipeline_id AND kind = :kind AND id > :after ORDER BY id LIMIT :limit;
+
+-- name: events_after_of_run
+-- A run has a handful of events: its index finds them, the other terms only filter those.
 SELECT * FROM events
-WHERE id > :after
+WHERE run_id = :run_id AND id > :after
   AND (:pipeline_id IS NULL OR pipeline_id = :pipeline_id)
-  AND (:run_id IS NULL OR run_id = :run_id)
   AND (:kind IS NULL OR kind = :kind)
 ORDER BY id LIMIT :limit;
 

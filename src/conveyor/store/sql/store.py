@@ -429,14 +429,20 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         before: int | None,
         limit: int,
     ) -> list[Row]:
-        return self._all(
-            "runs_filtered",
-            pipeline_id=pipeline_id,
-            job_id=job_id,
-            status=status,
-            before=before or _BEFORE_ALL,
-            limit=limit,
-        )
+        """Runs newest first, before the cursor ``before``: each combination of filters has its own
+        query and index (a job's runs are its pipeline's: ``job_id`` makes ``pipeline_id`` moot)."""
+        page = {"before": before or _BEFORE_ALL, "limit": limit}
+        if job_id is not None:
+            if status is None:
+                return self._all("runs_of_job", job_id=job_id, **page)
+            return self._all("runs_of_job_with_status", job_id=job_id, status=status, **page)
+        if pipeline_id is not None:
+            if status is None:
+                return self._all("runs_of_pipeline", pipeline_id=pipeline_id, **page)
+            return self._all("runs_of_pipeline_with_status", pipeline_id=pipeline_id, status=status, **page)
+        if status is not None:
+            return self._all("runs_with_status", status=status, **page)
+        return self._all("runs_page", **page)
 
     def events_after(
         self,
@@ -446,9 +452,17 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         run_id: int | None = None,
         kind: str | None = None,
     ) -> list[Row]:
-        return self._all(
-            "events_after", after=after, limit=limit, pipeline_id=pipeline_id, run_id=run_id, kind=kind
-        )
+        """Events oldest first, after the cursor ``after``; one query (and index) per filter."""
+        page = {"after": after, "limit": limit}
+        if run_id is not None:
+            return self._all("events_after_of_run", run_id=run_id, pipeline_id=pipeline_id, kind=kind, **page)
+        if kind is not None:
+            if pipeline_id is None:
+                return self._all("events_after_of_kind", kind=kind, **page)
+            return self._all("events_after_of_pipeline_kind", pipeline_id=pipeline_id, kind=kind, **page)
+        if pipeline_id is not None:
+            return self._all("events_after_of_pipeline", pipeline_id=pipeline_id, **page)
+        return self._all("events_after", **page)
 
     def workers(self, since: float) -> list[Row]:
         return self._all("workers", since=since)
