@@ -329,3 +329,12 @@ WHERE v.resource_id = :resource_id AND ri.name = :name AND r.status = 'succeeded
   AND r.job_id IN (SELECT value FROM json_each(:jobs))
 GROUP BY ri.version_id HAVING COUNT(DISTINCT r.job_id) = :n
 ORDER BY ri.version_id DESC LIMIT 1;
+
+-- name: queue_mark
+-- What is queued, summed up: it changes whenever a run or task joins or leaves the queue (ids are never
+-- reused, so one leaving and another joining cannot cancel out). A lease long-poll reads this, not a
+-- lease transaction, to learn whether another process queued work. Covering reads of the queue's indexes.
+SELECT (SELECT count(*) FROM runs WHERE status = 'queued') AS runs,
+       (SELECT coalesce(sum(id), 0) FROM runs WHERE status = 'queued') AS run_ids,
+       (SELECT count(*) FROM tasks WHERE status = 'queued') AS tasks,
+       (SELECT coalesce(sum(id), 0) FROM tasks WHERE status = 'queued') AS task_ids;

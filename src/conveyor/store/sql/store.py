@@ -476,6 +476,12 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def status_counts(self) -> list[Row]:
         return self._all("status_counts")
 
+    def queue_mark(self) -> tuple[int, ...]:
+        """A summary of the queued runs and tasks that changes whenever one joins or leaves the queue."""
+        row = self._one("queue_mark")
+        assert row is not None
+        return tuple(int(v) for v in row.values())
+
     # -- workers --------------------------------------------------------------------------------
     def insert_worker(self, name: str, hostname: str, pid: int, labels: dict[str, str], now: float) -> int:
         return int(
