@@ -135,3 +135,15 @@ def test_events_filters(service: Service, kind: str | None, by_pipeline: bool, b
     after = expected[0]
     rest = service.events(after, 1000, "line" if by_pipeline else None, run_id if by_run else None, kind)
     assert [e["id"] for e in rest] == expected[1:]
+
+
+def test_workers_list_the_runs_each_holds(service: Service) -> None:
+    busy = service.register_worker("busy")
+    idle = service.register_worker("idle")
+    service.trigger_job("a", "line")
+    held = service.lease(busy, 1)
+    assert len(held) == 1
+    listed = {w["id"]: w for w in service.workers()}
+    assert [r["id"] for r in listed[busy]["running"]] == [held[0].run_id]
+    assert listed[busy]["running"][0]["job_name"] == "a"
+    assert listed[idle]["running"] == []

@@ -470,8 +470,9 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def worker(self, worker_id: int) -> Row | None:
         return self._one("worker", id=worker_id)
 
-    def runs_of_worker(self, worker_id: int) -> list[Row]:
-        return self._all("runs_of_worker", worker_id=worker_id)
+    def running_runs_by_worker(self) -> list[Row]:
+        """Every running run (id, job_name, number, pipeline_id) with its ``worker_id``, oldest first."""
+        return self._all("running_runs_by_worker")
 
     def status_counts(self) -> list[Row]:
         return self._all("status_counts")
@@ -617,9 +618,9 @@ class SqlStore:
 
     @contextmanager
     def read_statement(self) -> Iterator[SqlTx]:
-        """For an operation that PostgreSQL answers in one statement (``run_lineage``): a statement
-        is its own consistent snapshot there, so no BEGIN and COMMIT round trips around it. SQLite
-        reads in one transaction as ``read`` does."""
+        """For an operation that PostgreSQL answers in one statement (``run_lineage``), or in a few
+        whose order makes a snapshot needless: a statement is its own consistent snapshot there, so
+        no BEGIN and COMMIT round trips around it. SQLite reads in one transaction as ``read`` does."""
         if self.dialect == "postgres":
             yield self._tx
             return
