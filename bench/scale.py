@@ -360,7 +360,7 @@ def operations(
     read("pipeline page (web)", pipeline_page)
 
     def job_page(i: int) -> None:
-        service.pipeline_detail(PIPELINE)
+        service.job_detail(PIPELINE, some_job)
         runs = service.runs_page(PIPELINE, some_job, before=mid)
         service.inputs_of_runs([r["id"] for r in runs])
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from conveyor import definitions
+from conveyor.errors import NotFound
 from conveyor.service import Service
 from conveyor.settings import Settings
 from conveyor.store import open_store
@@ -147,3 +148,11 @@ def test_workers_list_the_runs_each_holds(service: Service) -> None:
     assert [r["id"] for r in listed[busy]["running"]] == [held[0].run_id]
     assert listed[busy]["running"][0]["job_name"] == "a"
     assert listed[idle]["running"] == []
+
+
+def test_job_detail_is_the_pipeline_details_entry(service: Service) -> None:
+    _load(service)
+    for entry in service.pipeline_detail("line")["jobs"]:
+        assert service.job_detail("line", entry["name"]) == entry
+    with pytest.raises(NotFound, match="no job named 'c'"):
+        service.job_detail("line", "c")

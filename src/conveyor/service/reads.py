@@ -163,19 +163,7 @@ class ReadOps(ServiceBase):
                 "name": prow["name"],
                 "version": prow["current_version"],
                 "created_at": prow["created_at"],
-                "jobs": [
-                    {
-                        "name": name,
-                        "paused": bool(jobs[name]["paused"]) if name in jobs else False,
-                        "inputs": [
-                            {"name": i.name, "kind": i.kind, "trigger": i.trigger, "switch_off": i.switch_off}
-                            for i in graph.pipeline.jobs[graph.index[name]].inputs
-                        ],
-                        "outputs": list(graph.pipeline.jobs[graph.index[name]].outputs),
-                        "latest_run": latest.get(name),
-                    }
-                    for name in graph.order
-                ],
+                "jobs": [_job_entry(graph, name, jobs.get(name), latest.get(name)) for name in graph.order],
                 "resources": [
                     {
                         "name": r.name,
@@ -185,6 +173,18 @@ class ReadOps(ServiceBase):
                     for r in graph.pipeline.resources
                 ],
             }
+
+    def job_detail(self, pipeline: str, job: str) -> dict[str, Any]:
+        """One job as ``pipeline_detail`` shows it, for a job's page: its latest run is one index probe,
+        not the latest run of every job of the pipeline."""
+        with self.store.read() as tx:
+            prow = self._pipeline(tx, pipeline)
+            graph = self._graph(tx, prow["id"], prow["current_version"])
+            if job not in graph.index:
+                raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
+            jrow = tx.job_by_name(prow["id"], job)
+            latest = tx.runs_of_job(jrow["id"], None, 1) if jrow is not None else []
+            return _job_entry(graph, job, jrow, public_run(latest[0]) if latest else None)
 
     def pipeline_definition(self, pipeline: str, version: int | None = None) -> dict[str, Any]:
         with self.store.read() as tx:
@@ -336,6 +336,22 @@ class ReadOps(ServiceBase):
             if run is None:
                 raise NotFound(f"no run {run_id}")
             return run["status"], tx.web_timed_logs(run_id, after, limit)
+
+
+def _job_entry(graph: Graph, name: str, row: Row | None, latest_run: dict[str, Any] | None) -> dict[str, Any]:
+    """A job of the pipeline's current version, with its row (``paused``) and latest run, as the API
+    and UI show it."""
+    spec = graph.pipeline.jobs[graph.index[name]]
+    return {
+        "name": name,
+        "paused": bool(row["paused"]) if row is not None else False,
+        "inputs": [
+            {"name": i.name, "kind": i.kind, "trigger": i.trigger, "switch_off": i.switch_off}
+            for i in spec.inputs
+        ],
+        "outputs": list(spec.outputs),
+        "latest_run": latest_run,
+    }
 
 
 _JSON_FIELDS = ("causes", "properties", "steps", "state_files")
