@@ -139,6 +139,26 @@ def drop_pg_schema(schema: str) -> None:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+def store_url(backend: str, home: Path, name: str = "conveyor.db") -> tuple[str, str | None]:
+    """A fresh store's URL (a new PostgreSQL schema, or SQLite file ``name`` under ``home``), and the
+    schema to drop afterwards."""
+    if backend == "postgres":
+        schema, url = fresh_pg_schema()
+        return url, schema
+    return f"sqlite:///{home}/{name}", None
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Terminate the processes, newest first, and wait for each (killing one that takes over 15 s)."""
+    for p in reversed(procs):
+        p.terminate()
+    for p in reversed(procs):
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def conveyor_env(backend: str, home: Path) -> tuple[dict[str, str], str | None]:
     """The environment of a conveyor on a fresh store under ``home`` (a new PostgreSQL schema, or
     SQLite there), and the schema to drop afterwards."""

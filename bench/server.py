@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import conveyor_env, drop_pg_schema
+from run import conveyor_env, drop_pg_schema, stop_all
 
 PIPELINE = """
 resources:
@@ -165,12 +165,7 @@ def bench_backend(backend: str, seconds: int, connections: int) -> dict[str, obj
             "rss": idle_rss,
         }
     finally:
-        for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         shutil.rmtree(home, ignore_errors=True)
         if schema:
             drop_pg_schema(schema)

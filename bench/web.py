@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import drop_pg_schema, fresh_pg_schema
+from run import drop_pg_schema, store_url
 
 LAYERS, WIDTH = 20, 10  # 200 jobs
 CHROMIUM = "/usr/bin/chromium"
@@ -131,11 +131,7 @@ def browser_times(base: str, urls: dict[str, str], reps: int) -> dict[str, float
 
 def bench(backend: str, passes: int, reps: int, work: Path) -> list[tuple[str, str, Any, Any, Any, Any]]:
     home = Path(tempfile.mkdtemp(dir=work))
-    schema = None
-    if backend == "postgres":
-        schema, url = fresh_pg_schema()
-    else:
-        url = f"sqlite:///{home}/web.db"
+    url, schema = store_url(backend, home, "web.db")
     try:
         started = time.perf_counter()
         total = build_history(url, home, passes)

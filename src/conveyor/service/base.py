@@ -17,6 +17,7 @@ from conveyor.engine.dag import Graph, build
 from conveyor.errors import BadInput, NotFound
 from conveyor.model.pipeline import Step, pipeline_from_dict
 from conveyor.model.work import StepSpec
+from conveyor.service.queue_watch import QueueWatch
 from conveyor.settings import Settings
 from conveyor.settings import load as load_settings
 from conveyor.store.base import Row, Store, Tx
@@ -119,6 +120,8 @@ class ServiceBase:
         #: bumped after each commit that queued runs; lease long-polls wait on the condition
         self._queued_cond = threading.Condition()
         self._queued_generation = 0
+        #: what lets a lease long-poll notice work queued by other processes without leasing in a loop
+        self._queue_watch = QueueWatch(store)
         #: set when the server shuts down: long-polls return at once
         self.closing = threading.Event()
 

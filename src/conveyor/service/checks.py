@@ -60,6 +60,9 @@ class CheckOps(PipelineOps):
     def check_resources(self, limit: int = 20) -> int:
         """Run every due check (the scheduler tick calls this); returns how many versions they made."""
         now = self._now()
+        upcoming = self.next_check()
+        if upcoming is None or upcoming > now:  # most ticks: one read, no write transaction
+            return 0
         with self._transaction() as tx:
             due = tx.due_checks(now, limit)
             for row in due:
@@ -67,7 +70,7 @@ class CheckOps(PipelineOps):
         return sum(self._run_check(row, now) for row in due)
 
     def next_check(self) -> float | None:
-        with self.store.read() as tx:
+        with self.store.read_statement() as tx:  # one statement: on PostgreSQL, no BEGIN and COMMIT
             return tx.next_check()
 
     def check_resource(self, resource: str, pipeline: str | None = None) -> int:

@@ -163,19 +163,7 @@ class ReadOps(ServiceBase):
                 "name": prow["name"],
                 "version": prow["current_version"],
                 "created_at": prow["created_at"],
-                "jobs": [
-                    {
-                        "name": name,
-                        "paused": bool(jobs[name]["paused"]) if name in jobs else False,
-                        "inputs": [
-                            {"name": i.name, "kind": i.kind, "trigger": i.trigger, "switch_off": i.switch_off}
-                            for i in graph.pipeline.jobs[graph.index[name]].inputs
-                        ],
-                        "outputs": list(graph.pipeline.jobs[graph.index[name]].outputs),
-                        "latest_run": latest.get(name),
-                    }
-                    for name in graph.order
-                ],
+                "jobs": [_job_entry(graph, name, jobs.get(name), latest.get(name)) for name in graph.order],
                 "resources": [
                     {
                         "name": r.name,
@@ -185,6 +173,18 @@ class ReadOps(ServiceBase):
                     for r in graph.pipeline.resources
                 ],
             }
+
+    def job_detail(self, pipeline: str, job: str) -> dict[str, Any]:
+        """One job as ``pipeline_detail`` shows it, for a job's page: its latest run is one index probe,
+        not the latest run of every job of the pipeline."""
+        with self.store.read() as tx:
+            prow = self._pipeline(tx, pipeline)
+            graph = self._graph(tx, prow["id"], prow["current_version"])
+            if job not in graph.index:
+                raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
+            jrow = tx.job_by_name(prow["id"], job)
+            latest = tx.runs_of_job(jrow["id"], None, 1) if jrow is not None else []
+            return _job_entry(graph, job, jrow, public_run(latest[0]) if latest else None)
 
     def pipeline_definition(self, pipeline: str, version: int | None = None) -> dict[str, Any]:
         with self.store.read() as tx:
@@ -256,12 +256,16 @@ class ReadOps(ServiceBase):
             return [{**r, "data": json.loads(r["data"])} for r in rows]
 
     def workers(self, since: float | None = None) -> list[dict[str, Any]]:
-        """Live workers (and those stopped in the last hour), with the runs each holds."""
+        """Live workers (and those stopped in the last hour), with the runs each holds: two queries
+        whatever the number of workers."""
         with self.store.read() as tx:
-            out = []
-            for w in tx.workers(since if since is not None else self._now() - 3600):
-                out.append({**w, "labels": json.loads(w["labels"]), "running": tx.runs_of_worker(w["id"])})
-            return out
+            rows = tx.workers(since if since is not None else self._now() - 3600)
+            running: dict[int, list[Row]] = {w["id"]: [] for w in rows}
+            for run in tx.running_runs_by_worker():
+                worker_id = run.pop("worker_id")
+                if worker_id in running:
+                    running[worker_id].append(run)
+            return [{**w, "labels": json.loads(w["labels"]), "running": running[w["id"]]} for w in rows]
 
     def worker_labels(self, worker_id: int) -> dict[str, str]:
         with self.store.read() as tx:
@@ -304,8 +308,10 @@ class ReadOps(ServiceBase):
             return out
 
     def run_lineage(self, run_id: int) -> list[Row]:
-        """A run's inputs with what made each: the run that wrote the version, or the upstream run."""
-        with self.store.read() as tx:
+        """A run's inputs with what made each: the run that wrote the version, or the upstream run.
+        No snapshot needed (a run's inputs are written once, before it starts): on PostgreSQL, no
+        BEGIN and COMMIT round trips either."""
+        with self.store.read_statement() as tx:
             if tx.run(run_id) is None:
                 raise NotFound(f"no run {run_id}")
             return tx.web_run_lineage(run_id)
@@ -321,12 +327,31 @@ class ReadOps(ServiceBase):
             return out
 
     def timed_log(self, run_id: int, after: int = 0, limit: int = 500) -> tuple[str, list[Row]]:
-        """The run's status and up to ``limit`` log chunks after ``after``, each with when it arrived."""
-        with self.store.read() as tx:
+        """The run's status and up to ``limit`` log chunks after ``after``, each with when it arrived.
+        Read status first, then chunks, with no snapshot around them (on PostgreSQL no BEGIN and COMMIT
+        round trips, for a page that follows a log four times a second): a run's last chunk is written
+        with, or before, its finished status, so a finished status read first means every chunk is there."""
+        with self.store.read_statement() as tx:
             run = tx.run(run_id)
             if run is None:
                 raise NotFound(f"no run {run_id}")
             return run["status"], tx.web_timed_logs(run_id, after, limit)
+
+
+def _job_entry(graph: Graph, name: str, row: Row | None, latest_run: dict[str, Any] | None) -> dict[str, Any]:
+    """A job of the pipeline's current version, with its row (``paused``) and latest run, as the API
+    and UI show it."""
+    spec = graph.pipeline.jobs[graph.index[name]]
+    return {
+        "name": name,
+        "paused": bool(row["paused"]) if row is not None else False,
+        "inputs": [
+            {"name": i.name, "kind": i.kind, "trigger": i.trigger, "switch_off": i.switch_off}
+            for i in spec.inputs
+        ],
+        "outputs": list(spec.outputs),
+        "latest_run": latest_run,
+    }
 
 
 _JSON_FIELDS = ("causes", "properties", "steps", "state_files")

@@ -416,6 +416,9 @@ class StateMachineOps(PipelineOps):
         execution timeouts); the scheduler's tick calls this. Returns how many workflows advanced."""
         now = self._now()
         done = 0
+        with self.store.read_statement() as tx:  # most ticks find nothing: no write transaction then
+            if not tx.sm_dirty_workflows(1) and not tx.sm_due_timers(now, 1):
+                return 0
         with self._transaction() as tx:
             due: dict[int, list[str]] = {wf_id: [] for wf_id in tx.sm_dirty_workflows(limit)}
             for timer in tx.sm_due_timers(now, limit):
@@ -433,7 +436,7 @@ class StateMachineOps(PipelineOps):
         return done
 
     def next_timer(self, workflow_id: int | None = None) -> float | None:
-        with self.store.read() as tx:
+        with self.store.read_statement() as tx:  # one statement: on PostgreSQL, no BEGIN and COMMIT
             return tx.sm_next_timer(workflow_id)
 
     #: Deferred task reports wait at most this long for their batch (seconds).

@@ -136,7 +136,7 @@ class TinkerbellWorkOps(ServiceBase):
         return count
 
     def _tink_due(self, now: float) -> bool:
-        with self.store.read() as tx:
+        with self.store.read_statement() as tx:  # one statement: on PostgreSQL, no BEGIN and COMMIT
             return bool(tx.tink_workflows_due(now, 1))
 
     def _store_transition(self, tx: Tx, workflow: Workflow, transition: Transition, now: float) -> None:

@@ -124,20 +124,22 @@ class WorkerOps(TaskOps):
         running; then, with room left, workflow tasks. With ``labels``, only work whose ``runs_on``
         those labels satisfy; without (one machine), any. ``pipeline`` leases only that pipeline's
         runs, ``workflow`` only that workflow's tasks. With ``wait``, block up to that many seconds for
-        work to be queued (woken at once by this process's commits; other replicas' every 0.25 s)."""
+        work to be queued (woken at once by this process's commits; by other processes' within 0.25 s,
+        through ``QueueWatch``: no lease is tried until the queue changed)."""
         if limit <= 0:
             return []
         deadline = time.monotonic() + wait
         while True:
             seen = self._queued_generation
+            mark = self._queue_watch.mark() if wait > 0 else ()
             with self._transaction() as tx:
                 specs = self._lease_any(tx, worker_id, limit, pipeline, workflow, labels, self._now())
             remaining = deadline - time.monotonic()
             if specs or remaining <= 0 or self.closing.is_set():
                 return specs
-            with self._queued_cond:
-                if self._queued_generation == seen:
-                    self._queued_cond.wait(min(remaining, 0.25))
+            self._queue_watch.wait(
+                self._queued_cond, lambda: self._queued_generation, seen, mark, deadline, self.closing
+            )
 
     def _lease_any(
         self,

@@ -7,7 +7,6 @@ from typing import Any
 from fastapi import APIRouter, Request, status
 
 from conveyor.api.auth import Operator, Viewer, service_of
-from conveyor.errors import NotFound
 from conveyor.service.reads import public_run
 
 router = APIRouter(prefix="/api/v1/pipelines/{pipeline}/jobs", tags=["jobs"])
@@ -22,10 +21,7 @@ def list_jobs(request: Request, pipeline: str, _: Viewer) -> list[dict[str, Any]
 @router.get("/{job}")
 def get_job(request: Request, pipeline: str, job: str, _: Viewer) -> dict[str, Any]:
     service = service_of(request)
-    found = [j for j in service.pipeline_detail(pipeline)["jobs"] if j["name"] == job]
-    if not found:
-        raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
-    return {**found[0], "runs": service.runs_page(pipeline, job, limit=20)}
+    return {**service.job_detail(pipeline, job), "runs": service.runs_page(pipeline, job, limit=20)}
 
 
 @router.post("/{job}/trigger", status_code=status.HTTP_201_CREATED)

@@ -9,7 +9,7 @@ queue on ``busy_timeout`` instead of failing half-way. psycopg is imported only 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,6 +26,8 @@ class Connection(Protocol):
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None: ...
 
     def execute_nowait(self, sql: str, params: dict[str, Any]) -> None: ...
+
+    def load_rows(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None: ...
 
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]: ...
 
@@ -86,6 +88,13 @@ class SqliteConnection:
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:
             self._db.executemany(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def load_rows(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Bulk loading: ``sql`` is an INSERT with positional parameters, run once per row."""
+        try:
+            self._db.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
@@ -178,6 +187,15 @@ class PostgresConnection:
         try:
             with self._db.cursor() as cur:
                 cur.executemany(sql, params)
+        except self._psycopg.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def load_rows(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Bulk loading: ``sql`` is a ``COPY ... FROM STDIN``; the rows stream in one round trip."""
+        try:
+            with self._db.cursor() as cur, cur.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 

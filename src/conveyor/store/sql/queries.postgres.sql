@@ -25,19 +25,10 @@ ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
 SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id AND runs_on = ANY(:accepted)
 ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
 
--- name: runs_filtered
-SELECT * FROM runs
-WHERE (CAST(:pipeline_id AS BIGINT) IS NULL OR pipeline_id = :pipeline_id)
-  AND (CAST(:job_id AS BIGINT) IS NULL OR job_id = :job_id)
-  AND (CAST(:status AS TEXT) IS NULL OR status = :status)
-  AND id < :before
-ORDER BY id DESC LIMIT :limit;
-
--- name: events_after
+-- name: events_after_of_run
 SELECT * FROM events
-WHERE id > :after
+WHERE run_id = :run_id AND id > :after
   AND (CAST(:pipeline_id AS BIGINT) IS NULL OR pipeline_id = :pipeline_id)
-  AND (CAST(:run_id AS BIGINT) IS NULL OR run_id = :run_id)
   AND (CAST(:kind AS TEXT) IS NULL OR kind = :kind)
 ORDER BY id LIMIT :limit;
 

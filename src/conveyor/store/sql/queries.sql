@@ -199,8 +199,9 @@ SELECT * FROM runs WHERE job_id = :job_id AND id < :before ORDER BY id DESC LIMI
 SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND id > :after ORDER BY id;
 
 -- name: latest_runs_per_job
-SELECT r.* FROM runs r JOIN (SELECT job_id, max(id) AS id FROM runs WHERE pipeline_id = :pipeline_id
-GROUP BY job_id) m ON m.id = r.id;
+-- One index probe per job (runs_job), not a GROUP BY over every run of the pipeline.
+SELECT r.* FROM jobs j JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
+WHERE j.pipeline_id = :pipeline_id;
 
 -- name: insert_log
 INSERT INTO run_logs (run_id, seq, data, created_at)
@@ -230,7 +231,9 @@ UPDATE workers SET heartbeat_at = :now WHERE id = :id;
 UPDATE workers SET stopped_at = :now WHERE id = :id;
 
 -- name: open_runs
-SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval') ORDER BY id;
+-- "+pipeline_id" keeps SQLite off runs_pipeline (which walks every run of the pipeline for its ORDER BY):
+-- the few runs in these statuses come from runs_status, then are sorted.
+SELECT * FROM runs WHERE +pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval') ORDER BY id;
 
 -- name: insert_token
 INSERT INTO tokens (name, role, hash, created_at) VALUES (:name, :role, :hash, :now) RETURNING id;
@@ -281,19 +284,41 @@ SELECT * FROM jobs WHERE pipeline_id = :pipeline_id AND name = :name;
 SELECT id, pipeline_id, number, digest, source_file, created_at FROM pipeline_versions
 WHERE pipeline_id = :pipeline_id ORDER BY number DESC;
 
--- name: runs_filtered
-SELECT * FROM runs
-WHERE (:pipeline_id IS NULL OR pipeline_id = :pipeline_id)
-  AND (:job_id IS NULL OR job_id = :job_id)
-  AND (:status IS NULL OR status = :status)
-  AND id < :before
+-- Listings by filter: one query per combination, each with its own index, rather than one query with
+-- "(:x IS NULL OR col = :x)" terms, which no planner can match to an index (PostgreSQL's generic plan
+-- for a prepared statement cannot either): with a million runs, a rare status scanned them all.
+-- A job belongs to one pipeline, so a job's filter needs no pipeline term.
+
+-- name: runs_page
+SELECT * FROM runs WHERE id < :before ORDER BY id DESC LIMIT :limit;
+
+-- name: runs_with_status
+SELECT * FROM runs WHERE status = :status AND id < :before ORDER BY id DESC LIMIT :limit;
+
+-- name: runs_of_pipeline_with_status
+SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND status = :status AND id < :before
 ORDER BY id DESC LIMIT :limit;
 
+-- name: runs_of_job_with_status
+SELECT * FROM runs WHERE job_id = :job_id AND status = :status AND id < :before ORDER BY id DESC LIMIT :limit;
+
 -- name: events_after
+SELECT * FROM events WHERE id > :after ORDER BY id LIMIT :limit;
+
+-- name: events_after_of_pipeline
+SELECT * FROM events WHERE pipeline_id = :pipeline_id AND id > :after ORDER BY id LIMIT :limit;
+
+-- name: events_after_of_kind
+SELECT * FROM events WHERE kind = :kind AND id > :after ORDER BY id LIMIT :limit;
+
+-- name: events_after_of_pipeline_kind
+SELECT * FROM events WHERE pipeline_id = :pipeline_id AND kind = :kind AND id > :after ORDER BY id LIMIT :limit;
+
+-- name: events_after_of_run
+-- A run has a handful of events: its index finds them, the other terms only filter those.
 SELECT * FROM events
-WHERE id > :after
+WHERE run_id = :run_id AND id > :after
   AND (:pipeline_id IS NULL OR pipeline_id = :pipeline_id)
-  AND (:run_id IS NULL OR run_id = :run_id)
   AND (:kind IS NULL OR kind = :kind)
 ORDER BY id LIMIT :limit;
 
@@ -303,8 +328,9 @@ SELECT * FROM workers WHERE stopped_at IS NULL OR stopped_at > :since ORDER BY i
 -- name: worker
 SELECT * FROM workers WHERE id = :id;
 
--- name: runs_of_worker
-SELECT id, job_name, number, pipeline_id FROM runs WHERE worker_id = :worker_id AND status = 'running';
+-- name: running_runs_by_worker
+-- Every running run with its worker, for the list of workers: one query, not one per worker.
+SELECT id, job_name, number, pipeline_id, worker_id FROM runs WHERE status = 'running' ORDER BY id;
 
 -- name: status_counts
 SELECT status, count(*) AS n FROM runs WHERE status IN ('pending', 'waiting_approval', 'queued', 'running')
@@ -317,3 +343,12 @@ WHERE v.resource_id = :resource_id AND ri.name = :name AND r.status = 'succeeded
   AND r.job_id IN (SELECT value FROM json_each(:jobs))
 GROUP BY ri.version_id HAVING COUNT(DISTINCT r.job_id) = :n
 ORDER BY ri.version_id DESC LIMIT 1;
+
+-- name: queue_mark
+-- What is queued, summed up: it changes whenever a run or task joins or leaves the queue (ids are never
+-- reused, so one leaving and another joining cannot cancel out). A lease long-poll reads this, not a
+-- lease transaction, to learn whether another process queued work. Covering reads of the queue's indexes.
+SELECT (SELECT count(*) FROM runs WHERE status = 'queued') AS runs,
+       (SELECT coalesce(sum(id), 0) FROM runs WHERE status = 'queued') AS run_ids,
+       (SELECT count(*) FROM tasks WHERE status = 'queued') AS tasks,
+       (SELECT coalesce(sum(id), 0) FROM tasks WHERE status = 'queued') AS task_ids;

@@ -6,13 +6,14 @@ SELECT (SELECT coalesce(max(id), 0) FROM runs WHERE pipeline_id = :pipeline_id) 
        (SELECT coalesce(max(id), 0) FROM events WHERE pipeline_id = :pipeline_id) AS last_event;
 
 -- name: web_latest_started_inputs
+-- one probe per job (runs_job, newest first), not a GROUP BY over every run of the pipeline
 SELECT i.run_id, i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number,
-       u.number AS upstream_number, m.job_id
-FROM (SELECT job_id, max(id) AS id FROM runs
-      WHERE pipeline_id = :pipeline_id AND started_at IS NOT NULL GROUP BY job_id) m
-JOIN run_inputs i ON i.run_id = m.id
+       u.number AS upstream_number, j.id AS job_id
+FROM jobs j
+JOIN run_inputs i ON i.run_id = (SELECT max(id) FROM runs r WHERE r.job_id = j.id AND r.started_at IS NOT NULL)
 LEFT JOIN resource_versions v ON v.id = i.version_id
 LEFT JOIN runs u ON u.id = i.upstream_run_id
+WHERE j.pipeline_id = :pipeline_id
 ORDER BY i.run_id, i.name;
 
 -- name: web_inputs_of_runs

@@ -14,6 +14,7 @@ from conveyor.errors import Conflict, NotFound, SchemaTooNew
 from conveyor.store.base import Row
 from conveyor.store.sql.connection import AsyncPostgresReads, PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
+from conveyor.store.sql.tx_bulk import BulkTx
 from conveyor.store.sql.tx_checks import ChecksTx
 from conveyor.store.sql.tx_secrets import SecretsTx
 from conveyor.store.sql.tx_statemachine import StateMachineTx
@@ -36,7 +37,7 @@ def _sqlite_writer(path: str) -> threading.RLock:
         return _SQLITE_WRITERS.setdefault(path, threading.RLock())
 
 
-class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
+class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, TxBase):
     """Domain-level operations inside one transaction. Rows come back as plain dicts.
 
     The pipeline core lives here; other areas (state machines, Tinkerbell) add their operations as
@@ -437,14 +438,20 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
         before: int | None,
         limit: int,
     ) -> list[Row]:
-        return self._all(
-            "runs_filtered",
-            pipeline_id=pipeline_id,
-            job_id=job_id,
-            status=status,
-            before=before or _BEFORE_ALL,
-            limit=limit,
-        )
+        """Runs newest first, before the cursor ``before``: each combination of filters has its own
+        query and index (a job's runs are its pipeline's: ``job_id`` makes ``pipeline_id`` moot)."""
+        page = {"before": before or _BEFORE_ALL, "limit": limit}
+        if job_id is not None:
+            if status is None:
+                return self._all("runs_of_job", job_id=job_id, **page)
+            return self._all("runs_of_job_with_status", job_id=job_id, status=status, **page)
+        if pipeline_id is not None:
+            if status is None:
+                return self._all("runs_of_pipeline", pipeline_id=pipeline_id, **page)
+            return self._all("runs_of_pipeline_with_status", pipeline_id=pipeline_id, status=status, **page)
+        if status is not None:
+            return self._all("runs_with_status", status=status, **page)
+        return self._all("runs_page", **page)
 
     def events_after(
         self,
@@ -454,9 +461,17 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
         run_id: int | None = None,
         kind: str | None = None,
     ) -> list[Row]:
-        return self._all(
-            "events_after", after=after, limit=limit, pipeline_id=pipeline_id, run_id=run_id, kind=kind
-        )
+        """Events oldest first, after the cursor ``after``; one query (and index) per filter."""
+        page = {"after": after, "limit": limit}
+        if run_id is not None:
+            return self._all("events_after_of_run", run_id=run_id, pipeline_id=pipeline_id, kind=kind, **page)
+        if kind is not None:
+            if pipeline_id is None:
+                return self._all("events_after_of_kind", kind=kind, **page)
+            return self._all("events_after_of_pipeline_kind", pipeline_id=pipeline_id, kind=kind, **page)
+        if pipeline_id is not None:
+            return self._all("events_after_of_pipeline", pipeline_id=pipeline_id, **page)
+        return self._all("events_after", **page)
 
     def workers(self, since: float) -> list[Row]:
         return self._all("workers", since=since)
@@ -464,11 +479,18 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
     def worker(self, worker_id: int) -> Row | None:
         return self._one("worker", id=worker_id)
 
-    def runs_of_worker(self, worker_id: int) -> list[Row]:
-        return self._all("runs_of_worker", worker_id=worker_id)
+    def running_runs_by_worker(self) -> list[Row]:
+        """Every running run (id, job_name, number, pipeline_id) with its ``worker_id``, oldest first."""
+        return self._all("running_runs_by_worker")
 
     def status_counts(self) -> list[Row]:
         return self._all("status_counts")
+
+    def queue_mark(self) -> tuple[int, ...]:
+        """A summary of the queued runs and tasks that changes whenever one joins or leaves the queue."""
+        row = self._one("queue_mark")
+        assert row is not None
+        return tuple(int(v) for v in row.values())
 
     # -- workers --------------------------------------------------------------------------------
     def insert_worker(self, name: str, hostname: str, pid: int, labels: dict[str, str], now: float) -> int:
@@ -588,13 +610,14 @@ class SqlStore:
         return int(rows[0]["v"] or 0)
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlTx]:
-        """A write transaction: everything inside commits together or not at all."""
+    def transaction(self, pipelined: bool = True) -> Iterator[SqlTx]:
+        """A write transaction: everything inside commits together or not at all. A bulk load
+        (COPY on PostgreSQL) asks for one not ``pipelined``."""
         if self._writer is None:
-            with self._conn.transaction(write=True):
+            with self._conn.transaction(write=True, pipelined=pipelined):
                 yield self._tx
             return
-        with self._writer, self._conn.transaction(write=True):
+        with self._writer, self._conn.transaction(write=True, pipelined=pipelined):
             yield self._tx
 
     @contextmanager
@@ -620,9 +643,9 @@ class SqlStore:
 
     @contextmanager
     def read_statement(self) -> Iterator[SqlTx]:
-        """For an operation that PostgreSQL answers in one statement (``run_lineage``): a statement
-        is its own consistent snapshot there, so no BEGIN and COMMIT round trips around it. SQLite
-        reads in one transaction as ``read`` does."""
+        """For an operation that PostgreSQL answers in one statement (``run_lineage``), or in a few
+        whose order makes a snapshot needless: a statement is its own consistent snapshot there, so
+        no BEGIN and COMMIT round trips around it. SQLite reads in one transaction as ``read`` does."""
         if self.dialect == "postgres":
             yield self._tx
             return

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from conveyor.api.auth import service_of
-from conveyor.errors import NotFound
 from conveyor.web import urls
 from conveyor.web.render import PageRoute, page, redirect
 from conveyor.web.session import Form, Operator, Viewer
@@ -24,10 +23,7 @@ Cursor = Annotated[int | None, Query(ge=1, le=2**62)]
 @router.get("", response_class=HTMLResponse)
 def job_page(request: Request, pipeline: str, job: str, who: Viewer, before: Cursor = None) -> HTMLResponse:
     service = service_of(request)
-    detail = service.pipeline_detail(pipeline)
-    found = [j for j in detail["jobs"] if j["name"] == job]
-    if not found:
-        raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
+    detail = service.job_detail(pipeline, job)
     runs = service.runs_page(pipeline, job, before=before, limit=PAGE)
     inputs = service.inputs_of_runs([r["id"] for r in runs])
     return page(
@@ -35,7 +31,7 @@ def job_page(request: Request, pipeline: str, job: str, who: Viewer, before: Cur
         "job.html",
         who,
         pipeline=pipeline,
-        job=found[0],
+        job=detail,
         runs=runs,
         inputs=inputs,
         before=before,
