@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from tests.integration.statements import count_statements
 
 from conveyor import definitions
 from conveyor.api.app import create_app
@@ -174,21 +175,12 @@ def test_forms_from_elsewhere_are_refused(site: Site) -> None:
 
 def test_a_page_of_runs_costs_the_same_queries_whatever_its_length(site: Site, monkeypatch: Any) -> None:
     """No query per row: the job page with 2 runs and with 7 runs issues the same statements."""
-    from conveyor.store.sql import connection
 
     def count() -> int:
-        calls = []
-        for cls in (connection.SqliteConnection, connection.PostgresConnection):
-            original = cls.execute
+        def load() -> None:
+            assert site.get("/ui/pipelines/webapp/jobs/build").status_code == 200
 
-            def spy(self: Any, sql: str, params: Any = None, _o: Any = original) -> Any:
-                calls.append(sql)
-                return _o(self, sql, params)
-
-            monkeypatch.setattr(cls, "execute", spy)
-        assert site.get("/ui/pipelines/webapp/jobs/build").status_code == 200
-        monkeypatch.undo()
-        return len(calls)
+        return count_statements(monkeypatch, load)
 
     site.post("/ui/pipelines/webapp/jobs/build/trigger", {})
     site.run()

@@ -4,16 +4,11 @@ run_inputs_version, run_logs' primary key, events_pipeline)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from conveyor.store.base import Row
-from conveyor.store.sql.txbase import TxBase, _dumps
+from conveyor.store.sql.txbase import TxBase
 
 
 class WebTx(TxBase):
-    def _ids(self, ids: list[int]) -> Any:
-        return ids if self.dialect == "postgres" else _dumps(ids)
-
     def web_pipeline_mark(self, pipeline_id: int) -> tuple[int, int]:
         """The pipeline's newest run id and newest event id: a change in either means a page is stale."""
         row = self._one("web_pipeline_mark", pipeline_id=pipeline_id)
