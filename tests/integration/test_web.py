@@ -230,3 +230,31 @@ def test_a_form_sent_by_the_page_script_gets_its_note_and_no_redirect(site: Site
     r = site.post("/ui/pipelines/webapp/jobs/build/trigger", {}, headers={"X-Conveyor-Inline": "1"})
     assert r.status_code == 204 and "build%20%232" in r.headers["x-conveyor-note"]
     assert "set-cookie" not in r.headers
+
+
+def test_the_workers_page_costs_two_queries_however_many_workers(site: Site, monkeypatch: Any) -> None:
+    """The workers and every run they hold, in one statement each: no query per worker."""
+
+    def count() -> int:
+        def load() -> None:
+            assert site.get("/ui/workers").status_code == 200
+
+        return count_statements(monkeypatch, load)
+
+    three = "name: three\njobs:\n" + "".join(f"  - {{name: {j}, steps: ['true']}}\n" for j in "abc")
+    site.service.apply(definitions.load_text(three, "three.yml"), three, "three.yml")
+
+    def worker_running(name: str, job: str) -> tuple[int, dict[str, Any]]:
+        worker = site.service.register_worker(name, {"zone": name})
+        site.service.trigger_job(job, "three")
+        [spec] = site.service.lease(worker, 1, pipeline="three")
+        return worker, site.service.run(spec.run_id)
+
+    worker, run = worker_running("w-1", "a")
+    few = count()
+    held = [worker_running(f"w-{n}", job) for n, job in ((2, "b"), (3, "c"))]
+    assert count() == few
+    page = site.get("/ui/workers").text
+    for w, r in [(worker, run), *held]:
+        row = page.split(f'id="worker-{w}"')[1].split("</tr>")[0]
+        assert f'href="/ui/runs/{r["id"]}"' in row and f"{r['job_name']} #{r['number']}" in row

@@ -256,12 +256,17 @@ class ReadOps(ServiceBase):
             return [{**r, "data": json.loads(r["data"])} for r in rows]
 
     def workers(self, since: float | None = None) -> list[dict[str, Any]]:
-        """Live workers (and those stopped in the last hour), with the runs each holds."""
+        """Live workers (and those stopped in the last hour), with the runs each holds: two statements,
+        however many workers."""
+        since = since if since is not None else self._now() - 3600
         with self.store.read() as tx:
-            out = []
-            for w in tx.workers(since if since is not None else self._now() - 3600):
-                out.append({**w, "labels": json.loads(w["labels"]), "running": tx.runs_of_worker(w["id"])})
-            return out
+            workers = tx.workers(since)
+            running: dict[int, list[Row]] = {}
+            for run in tx.web_runs_of_workers(since):
+                running.setdefault(run.pop("worker_id"), []).append(run)
+        return [
+            {**w, "labels": json.loads(w["labels"]), "running": running.get(w["id"], [])} for w in workers
+        ]
 
     def worker_labels(self, worker_id: int) -> dict[str, str]:
         with self.store.read() as tx:

@@ -290,9 +290,6 @@ SELECT * FROM workers WHERE stopped_at IS NULL OR stopped_at > :since ORDER BY i
 -- name: worker
 SELECT * FROM workers WHERE id = :id;
 
--- name: runs_of_worker
-SELECT id, job_name, number, pipeline_id FROM runs WHERE worker_id = :worker_id AND status = 'running';
-
 -- name: status_counts
 SELECT status, count(*) AS n FROM runs WHERE status IN ('pending', 'waiting_approval', 'queued', 'running')
 GROUP BY status;

@@ -46,3 +46,9 @@ SELECT version_id, id, job_name, number, status, total FROM (
 
 -- name: web_timed_logs
 SELECT seq, data, created_at FROM run_logs WHERE run_id = :run_id AND seq > :after ORDER BY seq LIMIT :limit;
+
+-- name: web_runs_of_workers
+SELECT r.worker_id, r.id, r.job_name, r.number, r.pipeline_id FROM runs r
+JOIN workers w ON w.id = r.worker_id
+WHERE r.status = 'running' AND (w.stopped_at IS NULL OR w.stopped_at > :since)
+ORDER BY r.worker_id, r.id;

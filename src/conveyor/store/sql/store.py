@@ -455,9 +455,6 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
     def worker(self, worker_id: int) -> Row | None:
         return self._one("worker", id=worker_id)
 
-    def runs_of_worker(self, worker_id: int) -> list[Row]:
-        return self._all("runs_of_worker", worker_id=worker_id)
-
     def status_counts(self) -> list[Row]:
         return self._all("status_counts")
 

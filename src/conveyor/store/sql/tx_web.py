@@ -1,6 +1,6 @@
 """Store reads for the web UI: one statement per page part, so a page of 50 runs costs one query for
 their inputs, not 50. Every one reads through an existing index (runs_pipeline, run_inputs' primary key,
-run_inputs_version, run_logs' primary key, events_pipeline)."""
+run_inputs_version, run_logs' primary key, events_pipeline, runs_status)."""
 
 from __future__ import annotations
 
@@ -36,3 +36,8 @@ class WebTx(TxBase):
 
     def web_timed_logs(self, run_id: int, after: int, limit: int) -> list[Row]:
         return self._all("web_timed_logs", run_id=run_id, after=after, limit=limit)
+
+    def web_runs_of_workers(self, since: float) -> list[Row]:
+        """The running runs of every worker ``workers(since)`` lists, in one statement (through
+        runs_status): the workers page costs two queries however many workers there are."""
+        return self._all("web_runs_of_workers", since=since)
