@@ -3,6 +3,7 @@ store, forms act through the service, sessions and form tokens keep out what the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +125,23 @@ def test_the_pipeline_stream_starts_with_the_whole_state(site: Site) -> None:
                 data = next(lines)
                 break
     assert data.startswith("data: {") and '"j:deploy-production"' in data and "waiting_approval" in data
+
+
+def test_the_job_stream_sends_the_newest_runs_rendered(site: Site) -> None:
+    with site.client.stream("GET", "/ui/pipelines/webapp/jobs/build/live") as r:
+        lines = r.iter_lines()
+        for line in lines:
+            if line.startswith("event: runs"):
+                data = json.loads(next(lines).removeprefix("data: "))
+                break
+    assert data["status"] == "succeeded"
+    assert '<table class="list runs">' in data["html"] and ">#1</a>" in data["html"]
+    assert "app-source v1" in data["html"]
+    page = site.get("/ui/pipelines/webapp/jobs/build").text
+    assert 'data-job-live="/ui/pipelines/webapp/jobs/build/live"' in page and "data-inline" in page
+    older = site.get("/ui/pipelines/webapp/jobs/build?before=2").text
+    assert "data-job-live" not in older  # an older page stays as it was
+    assert site.get("/ui/pipelines/webapp/jobs/nope/live").status_code == 404
 
 
 def test_forms_trigger_pause_put_approve_and_cancel(site: Site) -> None:

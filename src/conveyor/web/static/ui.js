@@ -60,6 +60,37 @@
     });
   }
 
+  // The job page: the server sends the newest runs' rows again (rendered and escaped as in the page
+  // itself) whenever they changed; they replace the old ones. DOMParser runs no script, and the page's
+  // Content-Security-Policy forbids inline ones anyway. Keyboard focus stays on the same link.
+  function liveJob(head) {
+    const show = indicator(head);
+    const box = document.getElementById("runs");
+    const badge = head.querySelector("[data-status-of=job]");
+    const stream = new EventSource(head.dataset.jobLive);
+    stream.onopen = () => show(true, "live");
+    stream.onerror = () => show(false, "reconnecting…");
+    stream.addEventListener("runs", (event) => {
+      const runs = JSON.parse(event.data);
+      const focused = box.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
+      const parsed = new DOMParser().parseFromString(runs.html, "text/html");
+      box.replaceChildren(...parsed.body.childNodes);
+      if (focused) {
+        const again = Array.from(box.querySelectorAll("a[href]")).find((a) => a.getAttribute("href") === focused);
+        if (again) again.focus();
+      }
+      if (badge && runs.status) {
+        badge.className = "badge s-" + runs.status;
+        badge.textContent = runs.status.replace("_", " ");
+      }
+      head.dataset.updated = String(Date.now());
+    });
+    stream.addEventListener("gone", () => {
+      stream.close();
+      location.reload();
+    });
+  }
+
   function clock(at) {
     return new Date(at * 1000).toISOString().slice(11, 19);
   }
@@ -221,6 +252,8 @@
   document.addEventListener("submit", sendInline);
   const pipeline = document.querySelector("[data-pipeline-live]");
   if (pipeline) livePipeline(pipeline);
+  const job = document.querySelector("[data-job-live]");
+  if (job) liveJob(job);
   const run = document.querySelector("[data-run-live]");
   if (run) liveRun(run);
   document.querySelectorAll("svg.graph").forEach(graphKeys);
