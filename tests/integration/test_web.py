@@ -138,7 +138,17 @@ def test_the_job_stream_sends_the_newest_runs_rendered(site: Site) -> None:
     assert '<table class="list runs">' in data["html"] and ">#1</a>" in data["html"]
     assert "app-source v1" in data["html"]
     page = site.get("/ui/pipelines/webapp/jobs/build").text
-    assert 'data-job-live="/ui/pipelines/webapp/jobs/build/live"' in page and "data-inline" in page
+    live = re.search(r'data-job-live="(/ui/pipelines/webapp/jobs/build/live\?mark=\w+)"', page)
+    assert live and "data-inline" in page
+    # opened with the mark the page was drawn at, the stream waits for a change before it sends
+    site.post("/ui/pipelines/webapp/jobs/build/trigger", {})
+    with site.client.stream("GET", live.group(1)) as r:
+        lines = r.iter_lines()
+        for line in lines:
+            if line.startswith("event: runs"):
+                data = json.loads(next(lines).removeprefix("data: "))
+                break
+    assert ">#2</a>" in data["html"]
     older = site.get("/ui/pipelines/webapp/jobs/build?before=2").text
     assert "data-job-live" not in older  # an older page stays as it was
     assert site.get("/ui/pipelines/webapp/jobs/nope/live").status_code == 404
@@ -276,3 +286,31 @@ def test_the_workers_page_costs_two_queries_however_many_workers(site: Site, mon
     for w, r in [(worker, run), *held]:
         row = page.split(f'id="worker-{w}"')[1].split("</tr>")[0]
         assert f'href="/ui/runs/{r["id"]}"' in row and f"{r['job_name']} #{r['number']}" in row
+
+
+def test_a_versions_consumers_are_its_newest_runs_and_their_count(site: Site) -> None:
+    """The newest few runs that read a version, and how many did, without reading them all."""
+    for _ in range(6):
+        site.post("/ui/pipelines/webapp/jobs/build/trigger", {})
+        site.run()
+    runs = [r["id"] for r in site.service.runs_page("webapp", limit=500)]
+    inputs = site.service.inputs_of_runs(runs)
+    source = {v["number"]: v["id"] for v in site.service.versions("app-source", "webapp")}
+    wheel = site.service.versions("wheel", "webapp")[-1]["id"]
+
+    def readers(version_id: int) -> list[int]:
+        return sorted(
+            {r for r in runs if any(i["version_id"] == version_id for i in inputs[r])}, reverse=True
+        )
+
+    found = site.service.version_consumers([source[1], wheel, 10**9], 5)
+    for version_id in (source[1], wheel):
+        assert found[version_id]["total"] == len(readers(version_id)) > 0
+        assert [r["id"] for r in found[version_id]["runs"]] == readers(version_id)[:5]
+    assert len(readers(source[1])) > 5
+    assert found[10**9] == {"total": 0, "runs": []}
+    assert [r["id"] for r in site.service.version_consumers([source[1]], 1)[source[1]]["runs"]] == readers(
+        source[1]
+    )[:1]
+    page = site.get("/ui/pipelines/webapp/resources/app-source").text
+    assert f"and {len(readers(source[1])) - 5} more" in page

@@ -163,19 +163,7 @@ class ReadOps(ServiceBase):
                 "name": prow["name"],
                 "version": prow["current_version"],
                 "created_at": prow["created_at"],
-                "jobs": [
-                    {
-                        "name": name,
-                        "paused": bool(jobs[name]["paused"]) if name in jobs else False,
-                        "inputs": [
-                            {"name": i.name, "kind": i.kind, "trigger": i.trigger, "switch_off": i.switch_off}
-                            for i in graph.pipeline.jobs[graph.index[name]].inputs
-                        ],
-                        "outputs": list(graph.pipeline.jobs[graph.index[name]].outputs),
-                        "latest_run": latest.get(name),
-                    }
-                    for name in graph.order
-                ],
+                "jobs": [_job_entry(graph, name, jobs.get(name), latest.get(name)) for name in graph.order],
                 "resources": [
                     {
                         "name": r.name,
@@ -185,6 +173,18 @@ class ReadOps(ServiceBase):
                     for r in graph.pipeline.resources
                 ],
             }
+
+    def job_detail(self, pipeline: str, job: str) -> dict[str, Any]:
+        """One job as ``pipeline_detail`` shows it, read alone: a job's page on a pipeline of 200 jobs
+        should not load the other 199 jobs' latest runs."""
+        with self.store.read() as tx:
+            prow = self._pipeline(tx, pipeline)
+            graph = self._graph(tx, prow["id"], prow["current_version"])
+            row = tx.job_by_name(prow["id"], job)
+            if job not in graph.index or row is None:
+                raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
+            latest = tx.runs_filtered(prow["id"], row["id"], None, None, 1)
+            return _job_entry(graph, job, row, public_run(latest[0]) if latest else None)
 
     def pipeline_definition(self, pipeline: str, version: int | None = None) -> dict[str, Any]:
         with self.store.read() as tx:
@@ -358,3 +358,18 @@ def public_version(row: Row) -> dict[str, Any]:
         if isinstance(out.get(key), str):
             out[key] = json.loads(out[key])
     return out
+
+
+def _job_entry(graph: Graph, name: str, row: Row | None, latest: dict[str, Any] | None) -> dict[str, Any]:
+    """A job of the current version: its inputs and outputs from the definition, paused from its row."""
+    spec = graph.pipeline.jobs[graph.index[name]]
+    return {
+        "name": name,
+        "paused": bool(row["paused"]) if row is not None else False,
+        "inputs": [
+            {"name": i.name, "kind": i.kind, "trigger": i.trigger, "switch_off": i.switch_off}
+            for i in spec.inputs
+        ],
+        "outputs": list(spec.outputs),
+        "latest_run": latest,
+    }

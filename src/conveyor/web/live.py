@@ -6,10 +6,12 @@ indexed reads) and how to render the part the browser swaps in (``static/ui.js``
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable, Hashable
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -19,12 +21,20 @@ from conveyor.web.session import SESSION_COOKIE
 
 log = logging.getLogger("conveyor.web")
 
+#: The ``?mark=`` a live page's stream is opened with (``token``).
+Mark = Annotated[str | None, Query(max_length=64)]
 #: How often a live page's stream looks for changes (three indexed reads when nothing changed).
 POLL_SECONDS = 0.5
 #: A comment line this often keeps proxies from closing an idle stream.
 PING_SECONDS = 15.0
 #: The session is checked again this often, so a revoked token stops its open pages too.
 RECHECK_SECONDS = 30.0
+
+
+def token(mark: Hashable) -> str:
+    """A mark as the page hands it to its stream (``?mark=``): the stream then sends nothing until the
+    data moves on from what the page was rendered from (a page view costs one rendering, not two)."""
+    return hashlib.sha256(repr(mark).encode()).hexdigest()[:16]
 
 
 def stream(body: AsyncIterator[str]) -> StreamingResponse:
@@ -40,22 +50,28 @@ async def changes(
     render: Callable[[], str],
     event: str,
     what: str,
+    shown: str | None = None,
 ) -> AsyncIterator[str]:
     """``event`` with ``render()`` (one line of JSON) each time ``mark()`` moves and the rendering differs
-    from the last one sent; ``gone`` (the page reloads) when the session or the thing itself is gone."""
+    from the last one sent; ``gone`` (the page reloads) when the session or the thing itself is gone.
+    ``shown`` is the ``token`` of the mark the page was rendered from: while it holds, nothing is sent."""
     loop = asyncio.get_running_loop()
     seen: Hashable = None
+    first = True
     sent = ""
     last_sent = checked = loop.time()
-    token = request.cookies.get(SESSION_COOKIE, "")
+    session = request.cookies.get(SESSION_COOKIE, "")
     yield "retry: 2000\n\n"
     while not service.closing.is_set():
         now = loop.time()
         try:
             if now - checked > RECHECK_SECONDS:
-                await run_in_threadpool(check_token, request, token, "viewer")
+                await run_in_threadpool(check_token, request, session, "viewer")
                 checked = now
             current = await run_in_threadpool(mark)
+            if first and shown is not None and token(current) == shown:
+                seen = current  # the page shows this already
+            first = False
             if current != seen:
                 seen = current
                 data = await run_in_threadpool(render)

@@ -188,8 +188,9 @@ SELECT * FROM runs WHERE job_id = :job_id AND id < :before ORDER BY id DESC LIMI
 SELECT * FROM runs WHERE pipeline_id = :pipeline_id AND id > :after ORDER BY id;
 
 -- name: latest_runs_per_job
-SELECT r.* FROM runs r JOIN (SELECT job_id, max(id) AS id FROM runs WHERE pipeline_id = :pipeline_id
-GROUP BY job_id) m ON m.id = r.id;
+-- one seek per job in runs_job (job_id, id): the pipeline's history is never scanned
+SELECT r.* FROM jobs j JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
+WHERE j.pipeline_id = :pipeline_id;
 
 -- name: insert_log
 INSERT INTO run_logs (run_id, seq, data, created_at) VALUES (:run_id, :seq, :data, :now);
@@ -274,6 +275,11 @@ WHERE (:pipeline_id IS NULL OR pipeline_id = :pipeline_id)
   AND (:job_id IS NULL OR job_id = :job_id)
   AND (:status IS NULL OR status = :status)
   AND id < :before
+ORDER BY id DESC LIMIT :limit;
+
+-- name: runs_of_job_filtered
+SELECT * FROM runs
+WHERE job_id = :job_id AND (CAST(:status AS TEXT) IS NULL OR status = :status) AND id < :before
 ORDER BY id DESC LIMIT :limit;
 
 -- name: events_after

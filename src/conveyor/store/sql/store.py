@@ -428,6 +428,16 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, TxBase):
         before: int | None,
         limit: int,
     ) -> list[Row]:
+        """Runs newest first before ``before``; a job's go through runs_job (a page of a job's history costs
+        the page, not a walk through every other job's runs)."""
+        if job_id is not None:
+            return self._all(
+                "runs_of_job_filtered",
+                job_id=job_id,
+                status=status,
+                before=before or _BEFORE_ALL,
+                limit=limit,
+            )
         return self._all(
             "runs_filtered",
             pipeline_id=pipeline_id,

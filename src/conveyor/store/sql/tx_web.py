@@ -32,7 +32,7 @@ class WebTx(TxBase):
         """The newest ``per_version`` runs that read each version, each row with the version's total."""
         if not version_ids:
             return []
-        return self._all("web_consumers", ids=self._ids(version_ids), per_version=per_version)
+        return self._all("web_consumers", ids=self._ids(version_ids), skip=max(per_version - 1, 0))
 
     def web_timed_logs(self, run_id: int, after: int, limit: int) -> list[Row]:
         return self._all("web_timed_logs", run_id=run_id, after=after, limit=limit)

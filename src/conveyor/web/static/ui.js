@@ -19,6 +19,18 @@
     };
   }
 
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }
+
+  function setClass(el, value) {
+    setAttr(el, "class", value);
+  }
+
+  function setText(el, value) {
+    if (el && el.textContent !== value) el.textContent = value;
+  }
+
   // The pipeline page: the server sends classes and labels by element whenever something changed.
   function livePipeline(head) {
     const version = Number(head.dataset.version);
@@ -35,22 +47,21 @@
         location.reload(); // a new pipeline version: other nodes, other edges
         return;
       }
+      // only what differs: rewriting every class of a 200-job picture restyles all of it
       for (const [key, node] of Object.entries(state.nodes)) {
         const el = graph.get(key);
         if (!el) continue;
-        el.setAttribute("class", node.css);
-        const sub = el.querySelector(".sub");
-        if (sub) sub.textContent = node.subtitle;
-        if (el.dataset.name) el.setAttribute("aria-label", el.dataset.name + ": " + node.subtitle);
-        const cell = cells.get(key);
-        if (cell) cell.textContent = node.subtitle;
+        setClass(el, node.css);
+        setText(el.querySelector(".sub"), node.subtitle);
+        if (el.dataset.name) setAttr(el, "aria-label", el.dataset.name + ": " + node.subtitle);
+        setText(cells.get(key), node.subtitle);
       }
       for (const [key, edge] of Object.entries(state.edges)) {
         const el = graph.get(key);
         if (!el) continue;
-        el.setAttribute("class", edge.css);
-        el.querySelector(".edge-label").textContent = edge.label;
-        el.querySelector("title").textContent = edge.title;
+        setClass(el, edge.css);
+        setText(el.querySelector(".edge-label"), edge.label);
+        setText(el.querySelector("title"), edge.title);
       }
       head.dataset.updated = String(Date.now());
     });

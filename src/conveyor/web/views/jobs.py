@@ -12,10 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from conveyor.api.auth import service_of
-from conveyor.errors import NotFound
 from conveyor.service import Service
 from conveyor.web import urls
-from conveyor.web.live import changes, stream
+from conveyor.web.live import Mark, changes, stream, token
 from conveyor.web.render import ENV, PageRoute, page, redirect
 from conveyor.web.session import Form, Operator, Viewer
 
@@ -30,17 +29,14 @@ Cursor = Annotated[int | None, Query(ge=1, le=2**62)]
 @router.get("", response_class=HTMLResponse)
 def job_page(request: Request, pipeline: str, job: str, who: Viewer, before: Cursor = None) -> HTMLResponse:
     service = service_of(request)
-    detail = service.pipeline_detail(pipeline)
-    found = [j for j in detail["jobs"] if j["name"] == job]
-    if not found:
-        raise NotFound(f"no job named {job!r} in pipeline {pipeline!r}")
+    mark = service.pipeline_mark(pipeline)  # before reading: a change meanwhile is sent by the stream
     return page(
         request,
         "job.html",
         who,
-        job=found[0],
+        job=service.job_detail(pipeline, job),
         # the newest runs follow the stream; an older page stays as it is
-        live=None if before else f"{urls.job_url(pipeline, job)}/live",
+        live=None if before else f"{urls.job_url(pipeline, job)}/live?mark={token(mark)}",
         **_history(service, pipeline, job, before),
     )
 
@@ -59,7 +55,7 @@ def _history(service: Service, pipeline: str, job: str, before: int | None) -> d
 
 
 @router.get("/live")
-async def live(request: Request, pipeline: str, job: str, _: Viewer) -> StreamingResponse:
+async def live(request: Request, pipeline: str, job: str, _: Viewer, mark: Mark = None) -> StreamingResponse:
     """Server-Sent Events: a ``runs`` event (the newest runs' rows, rendered, and the latest status)
     whenever the pipeline's mark moves and the rows changed: a new run appears, a status changes."""
     service = service_of(request)
@@ -71,8 +67,8 @@ async def live(request: Request, pipeline: str, job: str, _: Viewer) -> Streamin
         html = ENV.get_template("job_runs.html").render(**history)
         return json.dumps({"html": html, "status": latest}, ensure_ascii=False)
 
-    mark = partial(service.pipeline_mark, pipeline)
-    return stream(changes(request, service, mark, render, "runs", f"job {pipeline}/{job}"))
+    current = partial(service.pipeline_mark, pipeline)
+    return stream(changes(request, service, current, render, "runs", f"job {pipeline}/{job}", mark))
 
 
 @router.post("/trigger")

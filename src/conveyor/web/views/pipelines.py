@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from conveyor.api.auth import service_of
 from conveyor.service import Service
 from conveyor.web import urls
-from conveyor.web.live import changes, stream
+from conveyor.web.live import Mark, changes, stream, token
 from conveyor.web.picture import Picture, picture, state
 from conveyor.web.render import PageRoute, page
 from conveyor.web.session import Viewer
@@ -33,6 +33,7 @@ def draw(service: Service, name: str) -> Picture:
 @router.get("/ui/pipelines/{name}", response_class=HTMLResponse)
 def pipeline(request: Request, name: str, who: Viewer) -> HTMLResponse:
     service = service_of(request)
+    mark = service.pipeline_mark(name)  # before drawing: a change while drawing is sent by the stream
     pic = draw(service, name)
     jobs = {n.name: n for n in pic.nodes if n.kind == "job"}
     return page(
@@ -42,12 +43,12 @@ def pipeline(request: Request, name: str, who: Viewer) -> HTMLResponse:
         pic=pic,
         jobs=jobs,
         waiting=service.open_runs(name),
-        live=f"{urls.pipeline_url(name)}/live",
+        live=f"{urls.pipeline_url(name)}/live?mark={token(mark)}",
     )
 
 
 @router.get("/ui/pipelines/{name}/live")
-async def live(request: Request, name: str, _: Viewer) -> StreamingResponse:
+async def live(request: Request, name: str, _: Viewer, mark: Mark = None) -> StreamingResponse:
     """Server-Sent Events: a ``state`` event (classes and labels by element) whenever anything the
     picture shows may have changed."""
     service = service_of(request)
@@ -56,5 +57,5 @@ async def live(request: Request, name: str, _: Viewer) -> StreamingResponse:
     def render() -> str:
         return json.dumps(state(draw(service, name)), ensure_ascii=False)
 
-    mark = partial(service.pipeline_mark, name)
-    return stream(changes(request, service, mark, render, "state", f"pipeline {name!r}"))
+    current = partial(service.pipeline_mark, name)
+    return stream(changes(request, service, current, render, "state", f"pipeline {name!r}", mark))
