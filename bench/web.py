@@ -5,13 +5,17 @@ Builds the history with real runs (steps are `true`, run in-process by a local p
 of N GETs) and, when Debian's chromium is there, the browser's full load (navigation start to the load
 event, stylesheet, script and the SVG included). The target is under 300 ms a page.
 
-usage: python bench/web.py [--backends sqlite,postgres] [--passes 50] [--reps 20]
+usage: python bench/web.py [--backends sqlite,postgres] [--passes 50] [--reps 20] [--store DIR]
+
+``--store DIR`` keeps the SQLite history in DIR (built there once, copied for each run): building 10,000 runs
+takes minutes, and a before/after comparison should read the very same rows.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -129,13 +133,23 @@ def browser_times(base: str, urls: dict[str, str], reps: int) -> dict[str, float
     return out
 
 
-def bench(backend: str, passes: int, reps: int, work: Path) -> list[tuple[str, str, Any, Any, Any, Any]]:
+def bench(
+    backend: str, passes: int, reps: int, work: Path, store: Path | None = None
+) -> list[tuple[str, str, Any, Any, Any, Any]]:
     home = Path(tempfile.mkdtemp(dir=work))
     url, schema = store_url(backend, home, "web.db")
     try:
-        started = time.perf_counter()
-        total = build_history(url, home, passes)
-        print(f"{backend}: {total} runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        kept = store / f"web-{passes}.db" if store is not None and backend == "sqlite" else None
+        if kept is not None and kept.exists():
+            shutil.copyfile(kept, home / "web.db")  # a copy: the server may migrate or write to it
+            print(f"{backend}: the history kept in {kept}", file=sys.stderr)
+        else:
+            started = time.perf_counter()
+            total = build_history(url, home, passes)
+            print(f"{backend}: {total} runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+            if kept is not None:
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(home / "web.db", kept)
         port = 18500 + os.getpid() % 1000
         env = {**os.environ, "CONVEYOR_HOME": str(home), "CONVEYOR_DATABASE_URL": url}
         exe = str(Path(sys.executable).with_name("conveyor"))
@@ -177,11 +191,12 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--passes", type=int, default=50, help="200 runs each (50: 10,000 runs)")
     parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--store", type=Path, help="keep (and reuse) the SQLite history in this folder")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="conveyor-bench-web-") as work:
         for backend in args.backends.split(","):
-            rows += bench(backend, args.passes, args.reps, Path(work))
+            rows += bench(backend, args.passes, args.reps, Path(work), args.store)
     print("| store | page | server p50 ms | server p95 ms | browser load ms | KiB |")
     print("|---|---|---|---|---|---|")
     for backend, name, p50, p95, load, kib in rows:

@@ -134,7 +134,27 @@ def test_watch_trigger_read_approve_and_cancel(browser: Any, shots: Path, line: 
         30,
         "the long job to start",
     )
-    page.goto(f"{url}/ui/runs/{run['id']}")
+
+    # the job's history follows live: a new run appears, statuses change, the page never reloads
+    page.goto(f"{url}/ui/pipelines/slow/jobs/long")
+    expect(page.locator(".live-state")).to_have_class(re.compile(r"\bon\b"))
+    page.evaluate("window.__stillHere = true")
+    first = page.locator("#runs tbody tr").filter(has=page.get_by_role("link", name="#1", exact=True))
+    expect(first.locator(".badge")).to_have_text("running")
+    page.get_by_role("button", name="Trigger").click()
+    expect(page.locator("main > .flash")).to_contain_text("long #2")
+    second = page.locator("#runs tbody tr").filter(has=page.get_by_role("link", name="#2", exact=True))
+    expect(second).to_be_visible()
+    r = api.post(f"/api/v1/runs/{run['id']}/cancel", json={"reason": "make room"})
+    assert r.status_code == 200, r.text
+    expect(first.locator(".badge")).to_have_text("cancelled")
+    expect(second.locator(".badge")).to_have_text("running")
+    expect(page.locator("[data-status-of=job]")).to_have_text("running")
+    assert page.evaluate("window.__stillHere") is True
+    page.screenshot(path=shots / "job-live.png", full_page=True)
+
+    # cancel the running one from its page, giving a reason
+    second.get_by_role("link", name="#2", exact=True).click()
     expect(page.locator("#log")).to_contain_text("started")
     page.get_by_text("Cancel this run…").click()
     page.get_by_label("Why cancel it?").fill("taking too long")

@@ -3,6 +3,7 @@ store, forms act through the service, sessions and form tokens keep out what the
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from tests.integration.statements import count_statements
 
 from conveyor import definitions
 from conveyor.api.app import create_app
@@ -125,6 +127,33 @@ def test_the_pipeline_stream_starts_with_the_whole_state(site: Site) -> None:
     assert data.startswith("data: {") and '"j:deploy-production"' in data and "waiting_approval" in data
 
 
+def test_the_job_stream_sends_the_newest_runs_rendered(site: Site) -> None:
+    with site.client.stream("GET", "/ui/pipelines/webapp/jobs/build/live") as r:
+        lines = r.iter_lines()
+        for line in lines:
+            if line.startswith("event: runs"):
+                data = json.loads(next(lines).removeprefix("data: "))
+                break
+    assert data["status"] == "succeeded"
+    assert '<table class="list runs">' in data["html"] and ">#1</a>" in data["html"]
+    assert "app-source v1" in data["html"]
+    page = site.get("/ui/pipelines/webapp/jobs/build").text
+    live = re.search(r'data-job-live="(/ui/pipelines/webapp/jobs/build/live\?mark=\w+)"', page)
+    assert live and "data-inline" in page
+    # opened with the mark the page was drawn at, the stream waits for a change before it sends
+    site.post("/ui/pipelines/webapp/jobs/build/trigger", {})
+    with site.client.stream("GET", live.group(1)) as r:
+        lines = r.iter_lines()
+        for line in lines:
+            if line.startswith("event: runs"):
+                data = json.loads(next(lines).removeprefix("data: "))
+                break
+    assert ">#2</a>" in data["html"]
+    older = site.get("/ui/pipelines/webapp/jobs/build?before=2").text
+    assert "data-job-live" not in older  # an older page stays as it was
+    assert site.get("/ui/pipelines/webapp/jobs/nope/live").status_code == 404
+
+
 def test_forms_trigger_pause_put_approve_and_cancel(site: Site) -> None:
     r = site.post("/ui/pipelines/webapp/jobs/test/trigger", {"back": "/ui/pipelines/webapp"})
     assert r.status_code == 303 and r.headers["location"] == "/ui/pipelines/webapp"
@@ -174,21 +203,12 @@ def test_forms_from_elsewhere_are_refused(site: Site) -> None:
 
 def test_a_page_of_runs_costs_the_same_queries_whatever_its_length(site: Site, monkeypatch: Any) -> None:
     """No query per row: the job page with 2 runs and with 7 runs issues the same statements."""
-    from conveyor.store.sql import connection
 
     def count() -> int:
-        calls = []
-        for cls in (connection.SqliteConnection, connection.PostgresConnection):
-            original = cls.execute
+        def load() -> None:
+            assert site.get("/ui/pipelines/webapp/jobs/build").status_code == 200
 
-            def spy(self: Any, sql: str, params: Any = None, _o: Any = original) -> Any:
-                calls.append(sql)
-                return _o(self, sql, params)
-
-            monkeypatch.setattr(cls, "execute", spy)
-        assert site.get("/ui/pipelines/webapp/jobs/build").status_code == 200
-        monkeypatch.undo()
-        return len(calls)
+        return count_statements(monkeypatch, load)
 
     site.post("/ui/pipelines/webapp/jobs/build/trigger", {})
     site.run()
@@ -238,3 +258,59 @@ def test_a_form_sent_by_the_page_script_gets_its_note_and_no_redirect(site: Site
     r = site.post("/ui/pipelines/webapp/jobs/build/trigger", {}, headers={"X-Conveyor-Inline": "1"})
     assert r.status_code == 204 and "build%20%232" in r.headers["x-conveyor-note"]
     assert "set-cookie" not in r.headers
+
+
+def test_the_workers_page_costs_two_queries_however_many_workers(site: Site, monkeypatch: Any) -> None:
+    """The workers and every run they hold, in one statement each: no query per worker."""
+
+    def count() -> int:
+        def load() -> None:
+            assert site.get("/ui/workers").status_code == 200
+
+        return count_statements(monkeypatch, load)
+
+    three = "name: three\njobs:\n" + "".join(f"  - {{name: {j}, steps: ['true']}}\n" for j in "abc")
+    site.service.apply(definitions.load_text(three, "three.yml"), three, "three.yml")
+
+    def worker_running(name: str, job: str) -> tuple[int, dict[str, Any]]:
+        worker = site.service.register_worker(name, {"zone": name})
+        site.service.trigger_job(job, "three")
+        [spec] = site.service.lease(worker, 1, pipeline="three")
+        return worker, site.service.run(spec.run_id)
+
+    worker, run = worker_running("w-1", "a")
+    few = count()
+    held = [worker_running(f"w-{n}", job) for n, job in ((2, "b"), (3, "c"))]
+    assert count() == few
+    page = site.get("/ui/workers").text
+    for w, r in [(worker, run), *held]:
+        row = page.split(f'id="worker-{w}"')[1].split("</tr>")[0]
+        assert f'href="/ui/runs/{r["id"]}"' in row and f"{r['job_name']} #{r['number']}" in row
+
+
+def test_a_versions_consumers_are_its_newest_runs_and_their_count(site: Site) -> None:
+    """The newest few runs that read a version, and how many did, without reading them all."""
+    for _ in range(6):
+        site.post("/ui/pipelines/webapp/jobs/build/trigger", {})
+        site.run()
+    runs = [r["id"] for r in site.service.runs_page("webapp", limit=500)]
+    inputs = site.service.inputs_of_runs(runs)
+    source = {v["number"]: v["id"] for v in site.service.versions("app-source", "webapp")}
+    wheel = site.service.versions("wheel", "webapp")[-1]["id"]
+
+    def readers(version_id: int) -> list[int]:
+        return sorted(
+            {r for r in runs if any(i["version_id"] == version_id for i in inputs[r])}, reverse=True
+        )
+
+    found = site.service.version_consumers([source[1], wheel, 10**9], 5)
+    for version_id in (source[1], wheel):
+        assert found[version_id]["total"] == len(readers(version_id)) > 0
+        assert [r["id"] for r in found[version_id]["runs"]] == readers(version_id)[:5]
+    assert len(readers(source[1])) > 5
+    assert found[10**9] == {"total": 0, "runs": []}
+    assert [r["id"] for r in site.service.version_consumers([source[1]], 1)[source[1]]["runs"]] == readers(
+        source[1]
+    )[:1]
+    page = site.get("/ui/pipelines/webapp/resources/app-source").text
+    assert f"and {len(readers(source[1])) - 5} more" in page

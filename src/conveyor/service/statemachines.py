@@ -303,6 +303,32 @@ class StateMachineOps(PipelineOps):
             raise BadInput("query parameter 'workflowDefinitionName' must be specified")
         if limit < 1 or limit > MAX_LIMIT:
             raise BadInput(f"limit must be between 1 and {MAX_LIMIT}")
+        return self._workflows_page(definition_name, status, resolved, oldest_first, limit, page_token)
+
+    def all_workflows(
+        self,
+        definition_name: str | None = None,
+        status: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        page_token: str | None = None,
+    ) -> tuple[list[Row], str | None]:
+        """One page of workflows, newest first, of one definition or (``None``) of every one: the web UI's
+        list, which Clever's API (a definition required) does not offer."""
+        if limit < 1 or limit > MAX_LIMIT:
+            raise BadInput(f"limit must be between 1 and {MAX_LIMIT}")
+        return self._workflows_page(definition_name or None, status, None, False, limit, page_token)
+
+    def _workflows_page(
+        self,
+        definition_name: str | None,
+        status: str | None,
+        resolved: bool | None,
+        oldest_first: bool,
+        limit: int,
+        page_token: str | None,
+    ) -> tuple[list[Row], str | None]:
+        """A keyset page (after the workflow ``page_token`` names) with each row's definition: two
+        statements whatever the page's length."""
         with self.store.read() as tx:
             after = None
             if page_token:
@@ -311,17 +337,18 @@ class StateMachineOps(PipelineOps):
                 except ValueError:
                     raise BadInput(f"invalid page token {page_token!r}") from None
                 anchor = tx.sm_workflow(page_token)
-                if anchor is None or anchor["definition_name"] != definition_name:
+                if anchor is None or definition_name not in (None, anchor["definition_name"]):
                     raise BadInput(f"invalid page token {page_token!r}")
                 after = (anchor["created_at"], anchor["id"])
-            rows = tx.sm_workflows_page(definition_name, status, resolved, oldest_first, after, limit + 1)
-            definitions: dict[int, Row | None] = {}
-            for row in rows:
-                if row["definition_id"] not in definitions:
-                    definitions[row["definition_id"]] = tx.sm_definition_by_id(row["definition_id"])
+            if definition_name is None:
+                rows = tx.sm_workflows_page_all(status, after, limit + 1)
+            else:
+                rows = tx.sm_workflows_page(definition_name, status, resolved, oldest_first, after, limit + 1)
+            ids = sorted({r["definition_id"] for r in rows[:limit]})
+            definitions = {d["id"]: d for d in tx.sm_definitions_by_ids(ids)}
         more = len(rows) > limit
         rows = rows[:limit]
-        page = [{**r, "definition": definitions[r["definition_id"]], "tasks": []} for r in rows]
+        page = [{**r, "definition": definitions.get(r["definition_id"]), "tasks": []} for r in rows]
         return page, (rows[-1]["uid"] if more and rows else None)
 
     def workflow_activity(self, uid: str) -> tuple[str, dict[str, int], float | None]:

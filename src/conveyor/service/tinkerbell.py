@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from conveyor.errors import NotFound
-from conveyor.service.tinkerbell_work import TinkerbellWorkOps
+from conveyor.service.tinkerbell_views import TinkerbellViewOps
 from conveyor.store.base import Row, Tx
 
 if TYPE_CHECKING:  # imported where used: ``conveyor run`` must not pay for them at start-up
@@ -27,8 +27,9 @@ def _looks_like_uuid(text: str) -> bool:
     return len(text.strip("{}").replace("-", "")) == 32 and set(text) <= _UUID_CHARS
 
 
-class TinkerbellOps(TinkerbellWorkOps):
-    """Templates, hardware and workflows; the worker protocol comes from ``TinkerbellWorkOps``."""
+class TinkerbellOps(TinkerbellViewOps):
+    """Templates, hardware and workflows; the worker protocol comes from ``TinkerbellWorkOps``, the web
+    UI's reads from ``TinkerbellViewOps``."""
 
     # -- templates ------------------------------------------------------------------------------
     def tink_create_template(self, text: str | bytes) -> dict[str, Any]:

@@ -154,6 +154,19 @@ def event_row(event: Event) -> dict[str, Any]:
     }
 
 
+def event_record(workflow_id: str, row: Row) -> Event:
+    return Event(
+        workflow_id,
+        row["worker_id"],
+        row["task_name"],
+        row["action_name"],
+        int(row["seconds"]),
+        row["message"],
+        State(row["status"]),
+        moment(row["created_at"]),
+    )
+
+
 def public_event(row: Row) -> dict[str, Any]:
     return {
         "worker_id": row["worker_id"],

@@ -8,10 +8,11 @@ by element id — so the browser updates the drawing in place and keeps focus an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from conveyor.store.base import Row
-from conveyor.web.layout import NODE_H, NODE_W, layout
+from conveyor.web.layout import NODE_H, NODE_W, Layout, layout
 from conveyor.web.urls import job_url, resource_url
 
 #: Names are cut to this many characters in a node; the full name is in its tooltip and link.
@@ -133,7 +134,7 @@ def place(pic: Picture) -> None:
     """Lay the picture out: node positions, edge paths; edges to unknown nodes are dropped."""
     known = {n.id for n in pic.nodes}
     pic.edges = [e for e in pic.edges if e.src in known and e.dst in known]
-    placed = layout((n.id for n in pic.nodes), ((e.src, e.dst, e.loop) for e in pic.edges))
+    placed = _layout(tuple(n.id for n in pic.nodes), tuple((e.src, e.dst, e.loop) for e in pic.edges))
     for n in pic.nodes:
         spot = placed.nodes[n.id]
         n.x, n.y = spot.x, spot.y
@@ -148,6 +149,14 @@ def place(pic: Picture) -> None:
         passive = all(" passive" in e.css or " switch-off" in e.css for e in pic.edges if e.src == src)
         pic.trunks.append(("edge trunk" + (" passive" if passive else ""), path))
     pic.width, pic.height = placed.width, placed.height
+
+
+@lru_cache(maxsize=64)
+def _layout(node_ids: tuple[str, ...], edges: tuple[tuple[str, str, bool], ...]) -> Layout:
+    """The layout of a graph, computed once per shape: a pipeline's shape changes only with a new version,
+    while its picture is drawn for every page view and every change the live stream sends (on 200 jobs the
+    layout is a third of the drawing). Read-only: ``place`` copies what it needs."""
+    return layout(node_ids, edges)
 
 
 def state(pic: Picture) -> dict[str, Any]:

@@ -99,6 +99,20 @@ def status_word(status: str | None) -> str:
     return (status or "never run").replace("_", " ")
 
 
+#: tink's states (wire names) as badges: the class of the pipeline status they look like, and tink's word.
+TINK_BADGES = {
+    "STATE_PENDING": ("pending", "pending"),
+    "STATE_RUNNING": ("running", "running"),
+    "STATE_SUCCESS": ("succeeded", "success"),
+    "STATE_FAILED": ("failed", "failed"),
+    "STATE_TIMEOUT": ("timed_out", "timeout"),
+}
+
+
+def tink_badge(wire: str | None) -> tuple[str, str]:
+    return TINK_BADGES.get(wire or "", ("never", (wire or "—").removeprefix("STATE_").lower()))
+
+
 def pretty_json(value: Any) -> str:
     if isinstance(value, str):
         try:
@@ -124,6 +138,7 @@ def _environment() -> Environment:
         cause=cause,
         status=status_word,
         json=pretty_json,
+        tink=tink_badge,
     )
     env.globals.update(urls=urls, finished=FINISHED)
     return env

@@ -43,3 +43,7 @@ def workflow_url(uid: str) -> str:
 
 def workers_url() -> str:
     return f"{PREFIX}/workers"
+
+
+def tink_workflow_url(workflow_id: str) -> str:
+    return f"{PREFIX}/tinkerbell/workflows/{_q(workflow_id)}"

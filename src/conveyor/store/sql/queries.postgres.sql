@@ -58,3 +58,9 @@ WHERE v.resource_id = :resource_id AND ri.name = :name AND r.status = 'succeeded
   AND r.job_id = ANY(:jobs)
 GROUP BY ri.version_id HAVING COUNT(DISTINCT r.job_id) = :n
 ORDER BY ri.version_id DESC LIMIT 1;
+
+-- name: latest_runs_per_job
+-- one backward step in runs_job (job_id, id) per job: the pipeline's history is never scanned
+SELECT r.* FROM jobs j
+CROSS JOIN LATERAL (SELECT * FROM runs WHERE job_id = j.id ORDER BY id DESC LIMIT 1) r
+WHERE j.pipeline_id = :pipeline_id;

@@ -19,6 +19,8 @@ def _parse(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, body in zip(parts[1::2], parts[2::2], strict=True):
         lines = [ln for ln in body.strip().splitlines() if not ln.lstrip().startswith("--")]
+        if name in out:  # the later one would silently replace the earlier
+            raise ValueError(f"query {name!r} is defined twice in one file")
         out[name] = "\n".join(lines).strip().rstrip(";")
     return out
 

@@ -19,3 +19,6 @@ ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
 
 -- name: sm_dirty_workflows
 SELECT id FROM sm_workflows WHERE dirty = 1 ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
+
+-- name: sm_definitions_by_ids
+SELECT * FROM sm_definitions WHERE id = ANY(:ids);

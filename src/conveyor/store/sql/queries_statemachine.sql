@@ -184,3 +184,12 @@ VALUES (:task_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM task_logs WHERE task_id
 
 -- name: task_log
 SELECT data FROM task_logs WHERE task_id = :task_id ORDER BY seq;
+
+-- name: sm_workflows_page_all
+SELECT * FROM sm_workflows
+WHERE (CAST(:status AS TEXT) IS NULL OR status = :status)
+  AND (created_at < :at OR (created_at = :at AND id < :id))
+ORDER BY created_at DESC, id DESC LIMIT :limit;
+
+-- name: sm_definitions_by_ids
+SELECT * FROM sm_definitions WHERE id IN (SELECT value FROM json_each(:ids));

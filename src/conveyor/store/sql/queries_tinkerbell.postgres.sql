@@ -10,3 +10,6 @@ ORDER BY deadline LIMIT :limit FOR UPDATE SKIP LOCKED;
 -- name: tink_templates_like
 SELECT * FROM tink_templates WHERE deleted_at IS NULL AND name ILIKE :pattern
 ORDER BY created_at, id;
+
+-- name: tink_hardware_by_ids
+SELECT * FROM tink_hardware WHERE id = ANY(:ids) ORDER BY id;

@@ -106,3 +106,18 @@ VALUES (:workflow_id, :version, :metadata, :data, :now);
 
 -- name: tink_drop_data
 UPDATE tink_workflow_data SET data = NULL WHERE workflow_id = :workflow_id AND version <= :version;
+
+-- name: tink_workflows_page
+SELECT * FROM tink_workflows
+WHERE deleted_at IS NULL
+  AND (CAST(:template_id AS TEXT) IS NULL OR template_id = :template_id)
+  AND (CAST(:status AS INTEGER) IS NULL OR status = :status)
+  AND (created_at < :at OR (created_at = :at AND id < :id))
+ORDER BY created_at DESC, id DESC LIMIT :limit;
+
+-- name: tink_hardware_by_ids
+SELECT * FROM tink_hardware WHERE id IN (SELECT value FROM json_each(:ids)) ORDER BY id;
+
+-- name: tink_data_summary
+SELECT version, metadata, created_at, length(data) AS size FROM tink_workflow_data
+WHERE workflow_id = :workflow_id ORDER BY version;

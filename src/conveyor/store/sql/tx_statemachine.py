@@ -149,6 +149,17 @@ class StateMachineTx(TxBase):
             limit=limit,
         )
 
+    def sm_workflows_page_all(
+        self, status: str | None, after: tuple[float, int] | None, limit: int
+    ) -> list[Row]:
+        """One page of every definition's workflows, newest first, after the keyset ``after``."""
+        at, last = after if after is not None else (_FAR, 2**62)
+        return self._all("sm_workflows_page_all", status=status, at=at, id=last, limit=limit)
+
+    def sm_definitions_by_ids(self, ids: list[int]) -> list[Row]:
+        """The definitions a page of workflows belongs to, in one query."""
+        return self._all("sm_definitions_by_ids", ids=self._ids(ids)) if ids else []
+
     def sm_active_workflows(self) -> list[int]:
         return [r["id"] for r in self._all("sm_active_workflows")]
 

@@ -12,6 +12,9 @@ from typing import Any
 from conveyor.store.base import Row
 from conveyor.store.sql.txbase import TxBase
 
+#: Past any stored time: the keyset a first page starts after.
+_FAR = 2.0**62
+
 
 class TinkerbellTx(TxBase):
     # -- templates ------------------------------------------------------------------------------
@@ -38,6 +41,10 @@ class TinkerbellTx(TxBase):
 
     def tink_hardware_all(self) -> list[Row]:
         return self._all("tink_hardware_live")
+
+    def tink_hardware_by_ids(self, hardware_ids: list[str]) -> list[Row]:
+        """These records, deleted or not (a workflow keeps the machines it was made for)."""
+        return self._all("tink_hardware_by_ids", ids=self._ids(hardware_ids)) if hardware_ids else []
 
     def tink_hardware_by_address(self, kind: str, address: str) -> list[Row]:
         """Live records answering to a MAC (``kind="mac"``, lower case) or an IP (``kind="ip"``)."""
@@ -73,6 +80,15 @@ class TinkerbellTx(TxBase):
 
     def tink_workflows(self) -> list[Row]:
         return self._all("tink_workflows")
+
+    def tink_workflows_page(
+        self, template_id: str | None, status: int | None, after: tuple[float, str] | None, limit: int
+    ) -> list[Row]:
+        """One page of live workflows, newest first, after the keyset ``after`` (created_at, id)."""
+        at, last = after if after is not None else (_FAR, "")
+        return self._all(
+            "tink_workflows_page", template_id=template_id, status=status, at=at, id=last, limit=limit
+        )
 
     def tink_workflows_of_worker(self, worker_id: str) -> list[Row]:
         """Every live workflow with an action on this worker (tink's worker map)."""
@@ -115,6 +131,10 @@ class TinkerbellTx(TxBase):
     def tink_data_versions(self, workflow_id: str) -> list[Row]:
         """Every version's number and metadata (never the data), oldest first."""
         return self._all("tink_data_versions", workflow_id=workflow_id)
+
+    def tink_data_summary(self, workflow_id: str) -> list[Row]:
+        """Every version's number, metadata, time and size in bytes (None once its data was dropped)."""
+        return self._all("tink_data_summary", workflow_id=workflow_id)
 
     def tink_data(self, workflow_id: str, version: int = 0) -> Row | None:
         """One version (0: the latest), with its data (None once dropped)."""

@@ -1,19 +1,14 @@
 """Store reads for the web UI: one statement per page part, so a page of 50 runs costs one query for
 their inputs, not 50. Every one reads through an existing index (runs_pipeline, run_inputs' primary key,
-run_inputs_version, run_logs' primary key, events_pipeline)."""
+run_inputs_version, run_logs' primary key, events_pipeline, runs_status)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from conveyor.store.base import Row
-from conveyor.store.sql.txbase import TxBase, _dumps
+from conveyor.store.sql.txbase import TxBase
 
 
 class WebTx(TxBase):
-    def _ids(self, ids: list[int]) -> Any:
-        return ids if self.dialect == "postgres" else _dumps(ids)
-
     def web_pipeline_mark(self, pipeline_id: int) -> tuple[int, int]:
         """The pipeline's newest run id and newest event id: a change in either means a page is stale."""
         row = self._one("web_pipeline_mark", pipeline_id=pipeline_id)
@@ -37,7 +32,7 @@ class WebTx(TxBase):
         """The newest ``per_version`` runs that read each version, each row with the version's total."""
         if not version_ids:
             return []
-        return self._all("web_consumers", ids=self._ids(version_ids), per_version=per_version)
+        return self._all("web_consumers", ids=self._ids(version_ids), skip=max(per_version - 1, 0))
 
     def web_timed_logs(self, run_id: int, after: int, limit: int) -> list[Row]:
         return self._all("web_timed_logs", run_id=run_id, after=after, limit=limit)

@@ -26,6 +26,11 @@ class TxBase:
     def dialect(self) -> str:
         return self._conn.dialect
 
+    def _ids(self, ids: list[Any]) -> Any:
+        """A list of ids as one parameter: an array for PostgreSQL (``= ANY(:ids)``), a JSON array for
+        SQLite (``IN (SELECT value FROM json_each(:ids))``), so a page's rows cost one query, not one each."""
+        return ids if self.dialect == "postgres" else _dumps(ids)
+
     def _all(self, name: str, /, **params: Any) -> list[Row]:
         return self._conn.execute(self._q[name], params)
 

@@ -19,6 +19,18 @@
     };
   }
 
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+  }
+
+  function setClass(el, value) {
+    setAttr(el, "class", value);
+  }
+
+  function setText(el, value) {
+    if (el && el.textContent !== value) el.textContent = value;
+  }
+
   // The pipeline page: the server sends classes and labels by element whenever something changed.
   function livePipeline(head) {
     const version = Number(head.dataset.version);
@@ -35,22 +47,52 @@
         location.reload(); // a new pipeline version: other nodes, other edges
         return;
       }
+      // only what differs: rewriting every class of a 200-job picture restyles all of it
       for (const [key, node] of Object.entries(state.nodes)) {
         const el = graph.get(key);
         if (!el) continue;
-        el.setAttribute("class", node.css);
-        const sub = el.querySelector(".sub");
-        if (sub) sub.textContent = node.subtitle;
-        if (el.dataset.name) el.setAttribute("aria-label", el.dataset.name + ": " + node.subtitle);
-        const cell = cells.get(key);
-        if (cell) cell.textContent = node.subtitle;
+        setClass(el, node.css);
+        setText(el.querySelector(".sub"), node.subtitle);
+        if (el.dataset.name) setAttr(el, "aria-label", el.dataset.name + ": " + node.subtitle);
+        setText(cells.get(key), node.subtitle);
       }
       for (const [key, edge] of Object.entries(state.edges)) {
         const el = graph.get(key);
         if (!el) continue;
-        el.setAttribute("class", edge.css);
-        el.querySelector(".edge-label").textContent = edge.label;
-        el.querySelector("title").textContent = edge.title;
+        setClass(el, edge.css);
+        setText(el.querySelector(".edge-label"), edge.label);
+        setText(el.querySelector("title"), edge.title);
+      }
+      head.dataset.updated = String(Date.now());
+    });
+    stream.addEventListener("gone", () => {
+      stream.close();
+      location.reload();
+    });
+  }
+
+  // The job page: the server sends the newest runs' rows again (rendered and escaped as in the page
+  // itself) whenever they changed; they replace the old ones. DOMParser runs no script, and the page's
+  // Content-Security-Policy forbids inline ones anyway. Keyboard focus stays on the same link.
+  function liveJob(head) {
+    const show = indicator(head);
+    const box = document.getElementById("runs");
+    const badge = head.querySelector("[data-status-of=job]");
+    const stream = new EventSource(head.dataset.jobLive);
+    stream.onopen = () => show(true, "live");
+    stream.onerror = () => show(false, "reconnecting…");
+    stream.addEventListener("runs", (event) => {
+      const runs = JSON.parse(event.data);
+      const focused = box.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
+      const parsed = new DOMParser().parseFromString(runs.html, "text/html");
+      box.replaceChildren(...parsed.body.childNodes);
+      if (focused) {
+        const again = Array.from(box.querySelectorAll("a[href]")).find((a) => a.getAttribute("href") === focused);
+        if (again) again.focus();
+      }
+      if (badge && runs.status) {
+        badge.className = "badge s-" + runs.status;
+        badge.textContent = runs.status.replace("_", " ");
       }
       head.dataset.updated = String(Date.now());
     });
@@ -221,6 +263,8 @@
   document.addEventListener("submit", sendInline);
   const pipeline = document.querySelector("[data-pipeline-live]");
   if (pipeline) livePipeline(pipeline);
+  const job = document.querySelector("[data-job-live]");
+  if (job) liveJob(job);
   const run = document.querySelector("[data-run-live]");
   if (run) liveRun(run);
   document.querySelectorAll("svg.graph").forEach(graphKeys);

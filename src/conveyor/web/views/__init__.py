@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from conveyor.web.views import jobs, login, pipelines, resources, runs, workers, workflows
+from conveyor.web.views import jobs, login, pipelines, resources, runs, tinkerbell, workers, workflows
 
-ROUTERS = [m.router for m in (login, pipelines, jobs, resources, runs, workflows, workers)]
+ROUTERS = [m.router for m in (login, pipelines, jobs, resources, runs, workflows, tinkerbell, workers)]

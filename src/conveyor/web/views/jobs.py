@@ -1,15 +1,21 @@
-"""A job's page: its run history (newest first, a page at a time), Trigger, Pause and Unpause."""
+"""A job's page: its run history (newest first, a page at a time; the newest page live), Trigger, Pause
+and Unpause."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from conveyor.api.auth import service_of
+from conveyor.service import Service
 from conveyor.web import urls
-from conveyor.web.render import PageRoute, page, redirect
+from conveyor.web.live import Mark, changes, stream, token
+from conveyor.web.render import ENV, PageRoute, page, redirect
 from conveyor.web.session import Form, Operator, Viewer
 
 router = APIRouter(
@@ -23,20 +29,46 @@ Cursor = Annotated[int | None, Query(ge=1, le=2**62)]
 @router.get("", response_class=HTMLResponse)
 def job_page(request: Request, pipeline: str, job: str, who: Viewer, before: Cursor = None) -> HTMLResponse:
     service = service_of(request)
-    detail = service.job_detail(pipeline, job)
-    runs = service.runs_page(pipeline, job, before=before, limit=PAGE)
-    inputs = service.inputs_of_runs([r["id"] for r in runs])
+    mark = service.pipeline_mark(pipeline)  # before reading: a change meanwhile is sent by the stream
     return page(
         request,
         "job.html",
         who,
-        pipeline=pipeline,
-        job=detail,
-        runs=runs,
-        inputs=inputs,
-        before=before,
-        older=runs[-1]["id"] if len(runs) == PAGE else None,
+        job=service.job_detail(pipeline, job),
+        # the newest runs follow the stream; an older page stays as it is
+        live=None if before else f"{urls.job_url(pipeline, job)}/live?mark={token(mark)}",
+        **_history(service, pipeline, job, before),
     )
+
+
+def _history(service: Service, pipeline: str, job: str, before: int | None) -> dict[str, Any]:
+    """What ``job_runs.html`` shows: a page of runs, what each read, and where the pages around it are."""
+    runs = service.runs_page(pipeline, job, before=before, limit=PAGE)
+    return {
+        "pipeline": pipeline,
+        "job_name": job,
+        "runs": runs,
+        "inputs": service.inputs_of_runs([r["id"] for r in runs]),
+        "before": before,
+        "older": runs[-1]["id"] if len(runs) == PAGE else None,
+    }
+
+
+@router.get("/live")
+async def live(request: Request, pipeline: str, job: str, _: Viewer, mark: Mark = None) -> StreamingResponse:
+    """Server-Sent Events: a ``runs`` event (the newest runs' rows, rendered, and the latest status)
+    whenever the pipeline's mark moves and the rows changed: a new run appears, a status changes."""
+    service = service_of(request)
+    await run_in_threadpool(service.runs_page, pipeline, job, None, 1)  # a missing job is a 404 page
+
+    def render() -> str:
+        history = _history(service, pipeline, job, None)
+        latest = history["runs"][0]["status"] if history["runs"] else None
+        html = ENV.get_template("job_runs.html").render(**history)
+        return json.dumps({"html": html, "status": latest}, ensure_ascii=False)
+
+    current = partial(service.pipeline_mark, pipeline)
+    return stream(changes(request, service, current, render, "runs", f"job {pipeline}/{job}", mark))
 
 
 @router.post("/trigger")
