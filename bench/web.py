@@ -120,8 +120,9 @@ def browser_times(base: str, urls: dict[str, str], reps: int) -> dict[str, float
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*args, "--no-first-run"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         for name, path in urls.items():
+            page.goto(base + path, wait_until="load")  # warm-up: the first visit compiles ui.css/ui.js
             times = []
-            for _ in range(max(3, reps // 4)):
+            for _ in range(max(5, reps // 2)):
                 page.goto(base + path, wait_until="load")
                 t = page.evaluate(
                     "(() => { const n = performance.getEntriesByType('navigation')[0];"

@@ -261,11 +261,18 @@
   }
 
   document.addEventListener("submit", sendInline);
-  const pipeline = document.querySelector("[data-pipeline-live]");
-  if (pipeline) livePipeline(pipeline);
-  const job = document.querySelector("[data-job-live]");
-  if (job) liveJob(job);
-  const run = document.querySelector("[data-run-live]");
-  if (run) liveRun(run);
-  document.querySelectorAll("svg.graph").forEach(graphKeys);
+  // The live parts start once the page has loaded: indexing a large graph's elements and opening the
+  // stream would otherwise hold the first paint back. Nothing is missed meanwhile: each stream starts
+  // from the mark the page was drawn at.
+  function start() {
+    const pipeline = document.querySelector("[data-pipeline-live]");
+    if (pipeline) livePipeline(pipeline);
+    const job = document.querySelector("[data-job-live]");
+    if (job) liveJob(job);
+    const run = document.querySelector("[data-run-live]");
+    if (run) liveRun(run);
+    document.querySelectorAll("svg.graph").forEach(graphKeys);
+  }
+  if (document.readyState === "complete") start();
+  else window.addEventListener("load", () => setTimeout(start, 0));
 })();
