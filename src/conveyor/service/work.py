@@ -135,9 +135,7 @@ class WorkerOps(TaskOps):
             remaining = deadline - time.monotonic()
             if specs or remaining <= 0 or self.closing.is_set():
                 return specs
-            self._queue_watch.wait(
-                self._queued_cond, lambda: self._queued_generation, seen, mark, deadline, self.closing
-            )
+            self._queue_watch.wait(lambda: self._queued_generation, seen, mark, deadline, self.closing)
 
     def _lease_any(
         self,
