@@ -156,3 +156,18 @@ def test_job_detail_is_the_pipeline_details_entry(service: Service) -> None:
         assert service.job_detail("line", entry["name"]) == entry
     with pytest.raises(NotFound, match="no job named 'c'"):
         service.job_detail("line", "c")
+
+
+def test_scheduler_work_says_whether_a_tick_has_anything_to_recover_or_promote(service: Service) -> None:
+    def work() -> tuple[bool, bool]:
+        with service.store.read() as tx:
+            return tx.scheduler_work()
+
+    assert work() == (False, False)
+    service.set_paused("a", True, "line")
+    service.trigger_job("a", "line")  # stays pending: its job is paused
+    assert work() == (False, True)
+    service.set_paused("a", False, "line")
+    worker = service.register_worker("w")
+    assert len(service.lease(worker, 1)) == 1
+    assert work() == (True, False)

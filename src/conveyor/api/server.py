@@ -112,7 +112,7 @@ def serve(
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: object) -> None:
-            service.closing.set()  # ends lease long-polls now, so shutdown does not wait for them
+            service.close_long_polls()  # so shutdown does not wait for them
             super().handle_exit(sig, frame)  # type: ignore[arg-type]
 
     server = Server(config)

@@ -121,7 +121,7 @@ class ServiceBase:
         self._queued_cond = threading.Condition()
         self._queued_generation = 0
         #: what lets a lease long-poll notice work queued by other processes without leasing in a loop
-        self._queue_watch = QueueWatch(store)
+        self._queue_watch = QueueWatch(store, self._queued_cond)
         #: set when the server shuts down: long-polls return at once
         self.closing = threading.Event()
 
@@ -138,6 +138,12 @@ class ServiceBase:
                 self._queued_cond.notify_all()
             for callback in list(self.on_queued):
                 callback()
+
+    def close_long_polls(self) -> None:
+        """The server is shutting down: lease long-polls return now, so shutdown does not wait for them."""
+        self.closing.set()
+        with self._queued_cond:
+            self._queued_cond.notify_all()
 
     def _mark_queued(self) -> None:
         self._queued.flag = True

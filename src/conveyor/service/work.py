@@ -92,12 +92,17 @@ class WorkerOps(TaskOps):
 
     def tick(self) -> list[int]:
         """One pass of the server's scheduler loop: recover runs whose worker is gone, fire workflows'
-        due timers, and move on pending runs whose retry backoff has passed. Returns the runs recovered."""
-        lost = self.recover()
+        due timers, and move on pending runs whose retry backoff has passed. Returns the runs recovered.
+        An idle server's tick is one read: recovering and promoting take a write transaction each, so
+        they run only when something is running or pending."""
+        with self.store.read_statement() as tx:
+            running, pending = tx.scheduler_work()
+        lost = self.recover() if running else []
         while self.advance_workflows() >= 100:
             pass
         self.check_resources()
-        self.promote_pending()
+        if pending or lost:
+            self.promote_pending()
         return lost
 
     def promote_pending(self) -> None:
@@ -137,9 +142,7 @@ class WorkerOps(TaskOps):
             remaining = deadline - time.monotonic()
             if specs or remaining <= 0 or self.closing.is_set():
                 return specs
-            self._queue_watch.wait(
-                self._queued_cond, lambda: self._queued_generation, seen, mark, deadline, self.closing
-            )
+            self._queue_watch.wait(lambda: self._queued_generation, seen, mark, deadline, self.closing)
 
     def _lease_any(
         self,

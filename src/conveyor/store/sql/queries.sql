@@ -268,6 +268,12 @@ ORDER BY id LIMIT :limit;
 -- name: set_runs_on
 UPDATE runs SET runs_on = :runs_on WHERE id = :id;
 
+-- name: scheduler_work
+-- Whether the scheduler's tick has anything to recover (running runs or tasks) or promote (pending runs).
+SELECT CASE WHEN EXISTS (SELECT 1 FROM runs WHERE status = 'running')
+              OR EXISTS (SELECT 1 FROM tasks WHERE status = 'running') THEN 1 ELSE 0 END AS running,
+       CASE WHEN EXISTS (SELECT 1 FROM runs WHERE status = 'pending') THEN 1 ELSE 0 END AS pending;
+
 -- name: pipelines_with_pending
 SELECT DISTINCT pipeline_id FROM runs WHERE status = 'pending';
 

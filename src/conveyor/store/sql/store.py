@@ -415,6 +415,13 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def set_runs_on(self, run_id: int, runs_on: str) -> None:
         self._all("set_runs_on", id=run_id, runs_on=runs_on)
 
+    def scheduler_work(self) -> tuple[bool, bool]:
+        """Whether anything is running (runs or tasks: a lost worker's may need recovering), and whether
+        any run is pending (it may move on)."""
+        row = self._one("scheduler_work")
+        assert row is not None
+        return bool(row["running"]), bool(row["pending"])
+
     def pipelines_with_pending(self) -> list[int]:
         return [int(r["pipeline_id"]) for r in self._all("pipelines_with_pending")]
 
