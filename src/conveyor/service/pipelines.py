@@ -233,7 +233,7 @@ class PipelineOps(ServiceBase):
 
     def _promote(self, ctx: Ctx) -> Decision:
         tx = ctx.tx
-        pending = tx.pending_runs(ctx.pipeline_id, unpaused=True)
+        pending = tx.pending_runs(ctx.pipeline_id)
         if not pending:
             return Decision()
         active = tx.active_jobs(ctx.pipeline_id)

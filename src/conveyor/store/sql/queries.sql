@@ -106,10 +106,7 @@ ORDER BY id DESC LIMIT 1;
 UPDATE runs SET causes = :causes WHERE id = :id;
 
 -- name: pending_runs
-SELECT id, job_id, job_name, not_before, approved FROM runs
-WHERE pipeline_id = :pipeline_id AND status = 'pending' ORDER BY id;
-
--- name: pending_runs_unpaused
+-- of jobs not paused: a paused job's runs wait as pending until it is unpaused
 SELECT r.id, r.job_id, r.job_name, r.not_before, r.approved FROM runs r JOIN jobs j ON j.id = r.job_id
 WHERE r.pipeline_id = :pipeline_id AND r.status = 'pending' AND j.paused = 0 ORDER BY r.id;
 
@@ -276,9 +273,6 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM runs WHERE status = 'running')
 
 -- name: pipelines_with_pending
 SELECT DISTINCT pipeline_id FROM runs WHERE status = 'pending';
-
--- name: paused_jobs
-SELECT name FROM jobs WHERE pipeline_id = :pipeline_id AND paused = 1;
 
 -- name: set_job_paused
 UPDATE jobs SET paused = :paused WHERE pipeline_id = :pipeline_id AND name = :name;

@@ -248,9 +248,9 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def set_causes(self, run_id: int, causes: list[dict[str, Any]]) -> None:
         self._run("set_causes", id=run_id, causes=_dumps(causes))
 
-    def pending_runs(self, pipeline_id: int, unpaused: bool = False) -> list[Row]:
-        """The pipeline's pending runs, oldest first; with ``unpaused``, only those of jobs not paused."""
-        return self._all("pending_runs_unpaused" if unpaused else "pending_runs", pipeline_id=pipeline_id)
+    def pending_runs(self, pipeline_id: int) -> list[Row]:
+        """The pipeline's pending runs of jobs not paused, oldest first."""
+        return self._all("pending_runs", pipeline_id=pipeline_id)
 
     def active_jobs(self, pipeline_id: int) -> Generator[Row, None, None]:
         """(job_name, status) of every active run, lazily: the scheduler stops reading once it knows."""
@@ -424,9 +424,6 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
 
     def pipelines_with_pending(self) -> list[int]:
         return [int(r["pipeline_id"]) for r in self._all("pipelines_with_pending")]
-
-    def paused_jobs(self, pipeline_id: int) -> set[str]:
-        return {r["name"] for r in self._all("paused_jobs", pipeline_id=pipeline_id)}
 
     def set_job_paused(self, pipeline_id: int, name: str, paused: bool) -> None:
         self._all("set_job_paused", pipeline_id=pipeline_id, name=name, paused=int(paused))
