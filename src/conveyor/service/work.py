@@ -340,17 +340,10 @@ class WorkerOps(TaskOps):
     ) -> tuple[Row, list[RunSpec]]:
         """``complete`` and, in the same transaction, ``lease`` up to ``lease`` runs for the same
         worker: one durable commit per job instead of two. ``kind="task"`` completes a workflow task."""
-        now = self._now()
-        with self._transaction() as tx:
-            done, ctx = self._complete_in(tx, worker_id, kind, run_id, result, now)
-            if ctx is not None:
-                self._promote(ctx)
-            more = (
-                self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now, ctx)
-                if lease > 0 and worker_id
-                else []
-            )
-            return done, more
+        rows, more = self._complete_all_and_lease(
+            worker_id, [(kind, run_id, result)], lease, pipeline, labels, workflow
+        )
+        return rows[0], more
 
     def complete_many_and_lease(
         self,
@@ -365,30 +358,44 @@ class WorkerOps(TaskOps):
         ``lease`` more leased: a worker running many small jobs pays one commit and one scheduling
         decision per batch. A run no longer this worker's comes back None (the others still count)."""
         if len(done) > 1:
-            now = self._now()
             try:
-                with self._transaction() as tx:
-                    rows: list[Row | None] = []
-                    ctxs: dict[int, Ctx] = {}
-                    for kind, run_id, result in done:
-                        row, ctx = self._complete_in(tx, worker_id, kind, run_id, result, now)
-                        rows.append(row)
-                        if ctx is not None:
-                            ctxs[ctx.pipeline_id] = ctx
-                    for ctx in ctxs.values():
-                        self._promote(ctx)
-                    last = next(reversed(ctxs.values()), None)
-                    more = (
-                        self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now, last)
-                        if lease > 0 and worker_id
-                        else []
-                    )
-                    return rows, more
+                rows, more = self._complete_all_and_lease(worker_id, done, lease, pipeline, labels, workflow)
+                return list(rows), more
             except Conflict:
                 pass  # one was taken from this worker: complete them one at a time
         return complete_one_by_one(
             self.complete_and_lease, worker_id, done, lease, pipeline, labels, workflow
         )
+
+    def _complete_all_and_lease(
+        self,
+        worker_id: int | None,
+        done: list[tuple[str, int, RunResult]],
+        lease: int,
+        pipeline: str | None,
+        labels: dict[str, str] | None,
+        workflow: str | None,
+    ) -> tuple[list[Row], list[RunSpec]]:
+        """Every (kind, id, result) recorded, one scheduling decision per pipeline touched, then the
+        lease: all in one transaction (Conflict or NotFound rolls it all back)."""
+        now = self._now()
+        with self._transaction() as tx:
+            rows: list[Row] = []
+            ctxs: dict[int, Ctx] = {}
+            for kind, run_id, result in done:
+                row, ctx = self._complete_in(tx, worker_id, kind, run_id, result, now)
+                rows.append(row)
+                if ctx is not None:
+                    ctxs[ctx.pipeline_id] = ctx
+            for ctx in ctxs.values():
+                self._promote(ctx)
+            last = next(reversed(ctxs.values()), None)
+            more = (
+                self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now, last)
+                if lease > 0 and worker_id
+                else []
+            )
+            return rows, more
 
     def _complete_in(
         self, tx: Tx, worker_id: int | None, kind: str, run_id: int, result: RunResult, now: float
