@@ -101,10 +101,6 @@ def makefile(shape: str, n: int) -> str:
     return ".PHONY: all " + " ".join(names) + "\n" + "\n".join(rules) + "\n"
 
 
-def jobs_of(shape: str, n: int) -> int:
-    return n if shape == "chain" else n + 2
-
-
 def timed(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
     start = time.perf_counter()
     proc = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
@@ -120,6 +116,10 @@ def peak_rss_mb(argv: list[str], env: dict[str, str]) -> float:
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:4])} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     return int(proc.stderr.strip().splitlines()[-1]) / 1024
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
 
 
 def fresh_pg_schema() -> tuple[str, str]:
@@ -214,7 +214,6 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "src")], check=True)
 
     work = Path(tempfile.mkdtemp(prefix="conveyor-bench-"))
-    median = statistics.median
     seconds: dict[tuple[str, str], float] = {}
     rss: dict[str, float] = {}
     try:
