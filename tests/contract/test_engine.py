@@ -424,6 +424,45 @@ def test_lost_worker_is_recovered_and_retried(world: World) -> None:
         svc.complete(dead, spec.run_id, RunResult(status="succeeded"))
 
 
+def test_a_run_finished_while_its_report_waits_is_not_finished_twice(world: World) -> None:
+    """A report that waits for the run's locks (its lease was just recovered, say) sees the run as
+    it is once they are free, not as it was when the report began: it is refused, not applied."""
+    import threading
+
+    world.apply("jobs:\n  - name: j\n    steps: ['true']\n")
+    svc = world.service
+    worker = svc.register_worker("w")
+    (spec,) = svc.lease(worker, 1, "line")
+    other = Service(open_store(world.store.url), world.settings)
+    outcome: list[BaseException | None] = []
+    with world.store.transaction() as tx:
+        found = tx.run_to_finish(spec.run_id)
+        assert found is not None
+        reporter = threading.Thread(
+            target=lambda: outcome.append(
+                _raised(other.complete, worker, spec.run_id, RunResult("succeeded"))
+            )
+        )
+        reporter.start()
+        reporter.join(0.5)  # it waits for the locks this transaction holds
+        assert reporter.is_alive()
+        tx.finish_run(found[0], "errored", time.time(), None, "interrupted: lost", [], {}, None)
+    reporter.join(30)
+    other.store.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
+    run = svc.run(spec.run_id)
+    assert run["status"] == "errored" and run["message"] == "interrupted: lost"
+    assert [e["kind"] for e in run["events"]].count("run.succeeded") == 0
+
+
+def _raised(fn: Any, *args: Any) -> BaseException | None:
+    try:
+        fn(*args)
+    except BaseException as exc:
+        return exc
+    return None
+
+
 def test_non_utf8_output_and_huge_logs_are_kept_bounded(db_url: str, tmp_path: Path) -> None:
     w = World(db_url, tmp_path, log_limit=10_000)
     w.apply(

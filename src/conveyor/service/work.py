@@ -297,8 +297,8 @@ class WorkerOps(TaskOps):
         env.update(dict(job.env))
         if job.runtime == "shippable":
             env.update(_shippable_env(job.name, run["causes"]))
-        previous = tx.last_state_of_job(run["job_id"], run["id"])
-        state_files = self._blobs(tx, json.loads(previous["state_files"])) if previous else {}
+        previous = run["previous_state_files"]  # read with the queued run
+        state_files = self._blobs(tx, json.loads(previous)) if previous else {}
         s = self.settings
         return RunSpec(
             run_id=run["id"],
@@ -421,9 +421,9 @@ class WorkerOps(TaskOps):
             shas = {path: blob_digest(data) for path, data in result.state_files.items()}
             tx.put_blobs({shas[p]: d for p, d in result.state_files.items()})
             state_map = shas
-        # first: it refuses a run no longer running (finished meanwhile by another report)
+        # ``run`` was read locked (``run_to_finish``) and found running: nothing changes it meanwhile
         after = tx.finish_run(
-            run_id,
+            run,
             status,
             ctx.now,
             result.exit_code,
@@ -501,9 +501,11 @@ class WorkerOps(TaskOps):
                 why = worker_lost(row, now, host)
                 if why is None:
                     continue
-                run = tx.run(row["id"])
-                assert run is not None
-                ctx = self._ctx(tx, tx.lock_pipeline(run["pipeline_id"]), now)
+                found = tx.run_to_finish(row["id"])  # locked: its worker may report it meanwhile
+                if found is None or found[0]["status"] != RunStatus.RUNNING:
+                    continue
+                run, prow = found
+                ctx = self._ctx(tx, prow, now)
                 self._finish(ctx, run, RunResult(status=RunStatus.ERRORED, message=f"interrupted: {why}"))
                 self._promote(ctx)
                 lost.append(row["id"])

@@ -7,23 +7,33 @@ SELECT * FROM pipelines WHERE name = :name FOR UPDATE;
 SELECT * FROM pipelines WHERE id = :id FOR UPDATE;
 
 -- name: run_to_finish
+-- The pipeline first, then the run: the order every writer of a run's row takes them in (cancel
+-- locks the pipeline, then updates the run). Locked, the run shows its latest status.
 SELECT r.*, p.current_version AS pipeline_current_version
-FROM runs r JOIN pipelines p ON p.id = r.pipeline_id WHERE r.id = :id FOR UPDATE OF p;
+FROM runs r JOIN pipelines p ON p.id = r.pipeline_id WHERE r.id = :id FOR UPDATE OF p, r;
 
 -- name: queued_runs
-SELECT * FROM runs WHERE status = 'queued' ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r WHERE r.status = 'queued' ORDER BY r.id LIMIT :limit FOR UPDATE OF r SKIP LOCKED;
 
 -- name: queued_runs_of_pipeline
-SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id ORDER BY id LIMIT :limit
-FOR UPDATE SKIP LOCKED;
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r WHERE r.status = 'queued' AND r.pipeline_id = :pipeline_id ORDER BY r.id LIMIT :limit
+FOR UPDATE OF r SKIP LOCKED;
 
 -- name: queued_runs_on
-SELECT * FROM runs WHERE status = 'queued' AND runs_on = ANY(:accepted)
-ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r WHERE r.status = 'queued' AND r.runs_on = ANY(:accepted)
+ORDER BY r.id LIMIT :limit FOR UPDATE OF r SKIP LOCKED;
 
 -- name: queued_runs_on_of_pipeline
-SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id AND runs_on = ANY(:accepted)
-ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED;
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r WHERE r.status = 'queued' AND r.pipeline_id = :pipeline_id AND r.runs_on = ANY(:accepted)
+ORDER BY r.id LIMIT :limit FOR UPDATE OF r SKIP LOCKED;
 
 -- name: events_after_of_run
 SELECT * FROM events

@@ -130,10 +130,15 @@ UPDATE runs SET status = 'queued', queued_at = :now WHERE id = :id;
 UPDATE runs SET status = 'queued', queued_at = :now, approved = 1 WHERE id = :id AND status = 'waiting_approval';
 
 -- name: queued_runs
-SELECT * FROM runs WHERE status = 'queued' ORDER BY id LIMIT :limit;
+-- Each with the state its job's previous run left (what the run starts from), read in the same statement.
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r WHERE r.status = 'queued' ORDER BY r.id LIMIT :limit;
 
 -- name: queued_runs_of_pipeline
-SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id ORDER BY id LIMIT :limit;
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r WHERE r.status = 'queued' AND r.pipeline_id = :pipeline_id ORDER BY r.id LIMIT :limit;
 
 -- name: start_run
 UPDATE runs SET status = 'running', worker_id = :worker_id, started_at = :now, lease_expires_at = :lease,
@@ -143,8 +148,7 @@ WHERE id = :id AND status = 'queued';
 -- name: finish_run
 UPDATE runs SET status = :status, finished_at = :now, exit_code = :exit_code, message = :message,
                 steps = :steps, properties = :properties, state_files = :state_files, lease_expires_at = NULL
-WHERE id = :id AND status = 'running'
-RETURNING *;
+WHERE id = :id AND status = 'running';
 
 -- name: fail_unstarted_run
 UPDATE runs SET status = :status, finished_at = :now, message = :message WHERE id = :id;
@@ -163,10 +167,6 @@ ORDER BY id DESC LIMIT 1;
 -- name: last_finished_status
 SELECT status FROM runs
 WHERE job_id = :job_id AND status IN ('succeeded', 'failed', 'errored', 'timed_out', 'cancelled')
-ORDER BY id DESC LIMIT 1;
-
--- name: last_state_of_job
-SELECT id, state_files FROM runs WHERE job_id = :job_id AND state_files IS NOT NULL AND id < :before
 ORDER BY id DESC LIMIT 1;
 
 -- name: insert_run_input
@@ -254,13 +254,17 @@ UPDATE runs SET cancel_reason = :reason WHERE id = :id AND status = 'running';
 SELECT id, cancel_reason FROM runs WHERE worker_id = :worker_id AND status = 'running' AND cancel_reason IS NOT NULL;
 
 -- name: queued_runs_on
-SELECT * FROM runs WHERE status = 'queued' AND runs_on IN (SELECT value FROM json_each(:accepted))
-ORDER BY id LIMIT :limit;
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r WHERE r.status = 'queued' AND r.runs_on IN (SELECT value FROM json_each(:accepted))
+ORDER BY r.id LIMIT :limit;
 
 -- name: queued_runs_on_of_pipeline
-SELECT * FROM runs WHERE status = 'queued' AND pipeline_id = :pipeline_id
-AND runs_on IN (SELECT value FROM json_each(:accepted))
-ORDER BY id LIMIT :limit;
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r WHERE r.status = 'queued' AND r.pipeline_id = :pipeline_id
+AND r.runs_on IN (SELECT value FROM json_each(:accepted))
+ORDER BY r.id LIMIT :limit;
 
 -- name: set_runs_on
 UPDATE runs SET runs_on = :runs_on WHERE id = :id;

@@ -10,7 +10,7 @@ from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from conveyor.errors import Conflict, NotFound, SchemaTooNew
+from conveyor.errors import NotFound, SchemaTooNew
 from conveyor.store.base import Row
 from conveyor.store.sql.connection import AsyncPostgresReads, PostgresConnection, SqliteConnection, connect
 from conveyor.store.sql.queries import migrations, queries
@@ -23,6 +23,8 @@ from conveyor.store.sql.tx_web import WebTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
+#: what ``finish_run`` binds besides the run's id and the time
+_FINISH_PARAMS = ("status", "exit_code", "message", "steps", "properties", "state_files")
 
 #: One write lock per SQLite file in this process: SQLite lets one writer in at a time, and writers
 #: that wait on ``busy_timeout`` poll with sleeps of up to 100 ms, unfairly (a newcomer may win while
@@ -54,8 +56,9 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         return self._all("pipelines")
 
     def run_to_finish(self, run_id: int) -> tuple[Row, Row] | None:
-        """A run about to be finished and its pipeline ({id, current_version}), the pipeline locked
-        until the transaction ends: one statement instead of two on every completion."""
+        """A run about to be finished and its pipeline ({id, current_version}), both locked until
+        the transaction ends (PostgreSQL; SQLite's write lock is global): one statement instead of
+        two on every completion, and a status that holds until ``finish_run``."""
         row = self._one("run_to_finish", id=run_id)
         if row is None:
             return None
@@ -271,6 +274,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         self._all("approve_run", id=run_id, now=now)
 
     def queued_runs(self, limit: int, pipeline_id: int | None = None) -> list[Row]:
+        """The oldest queued runs, each with ``previous_state_files``: its job's latest state before it."""
         if pipeline_id is None:
             return self._all("queued_runs", limit=limit)
         return self._all("queued_runs_of_pipeline", limit=limit, pipeline_id=pipeline_id)
@@ -287,7 +291,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
 
     def finish_run(
         self,
-        run_id: int,
+        run: Row,
         status: str,
         now: float,
         exit_code: int | None,
@@ -296,20 +300,21 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         properties: dict[str, str],
         state_files: dict[str, str] | None,
     ) -> Row:
-        row = self._one(
-            "finish_run",
-            id=run_id,
-            status=status,
-            now=now,
-            exit_code=exit_code,
-            message=message,
-            steps=_dumps(steps),
-            properties=_dumps(properties),
-            state_files=None if state_files is None else _dumps(state_files),
-        )
-        if row is None:
-            raise Conflict(f"run {run_id} is no longer running")
-        return row
+        """Finish a running run read by ``run_to_finish`` in this transaction (which locked it, so
+        its status cannot change before the commit). The row after is built here, not read back:
+        a completion's write then waits for nothing."""
+        after = {
+            "status": str(status),
+            "finished_at": now,
+            "exit_code": exit_code,
+            "message": message,
+            "steps": _dumps(steps),
+            "properties": _dumps(properties),
+            "state_files": None if state_files is None else _dumps(state_files),
+            "lease_expires_at": None,
+        }
+        self._run("finish_run", id=run["id"], now=now, **{k: after[k] for k in _FINISH_PARAMS})
+        return {**run, **after}
 
     def fail_unstarted_run(self, run_id: int, status: str, now: float, message: str) -> None:
         self._all("fail_unstarted_run", id=run_id, status=status, now=now, message=message)
@@ -326,9 +331,6 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def last_finished_status(self, job_id: int) -> str | None:
         status = self._val("last_finished_status", job_id=job_id)
         return None if status is None else str(status)
-
-    def last_state_of_job(self, job_id: int, before: int) -> Row | None:
-        return self._one("last_state_of_job", job_id=job_id, before=before)
 
     def insert_run_inputs(self, run_id: int, inputs: list[dict[str, Any]]) -> None:
         if inputs:
