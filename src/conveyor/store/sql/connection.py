@@ -151,6 +151,8 @@ class PostgresConnection:
         #: (events, log chunks, status updates) are sent with the next one that is read, not each in
         #: its own round trip
         self._pipe: Any = None
+        #: the cursor those statements go through: one per transaction, not one each
+        self._nowait: Any = None
         try:
             self._db = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
@@ -169,7 +171,7 @@ class PostgresConnection:
         """A statement whose result is not read: in a write transaction it goes out with the next
         statement that is read (or the commit); its error, if any, is raised there."""
         try:
-            self._db.execute(sql, params)
+            (self._nowait or self._db).execute(sql, params)
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
@@ -204,20 +206,44 @@ class PostgresConnection:
 
     @contextmanager
     def transaction(self, write: bool = True, pipelined: bool = True) -> Iterator[None]:
-        """``pipelined`` (writes): see ``_pipe``; a migration's multi-statement DDL cannot be."""
+        """``pipelined`` (writes): see ``_pipe``; a migration's multi-statement DDL cannot be.
+
+        The pipelined kind sends its own BEGIN and COMMIT: psycopg's ``transaction()`` inside a
+        pipeline nests two more pipelines, each synced on exit, so a transaction that needs one
+        round trip took three (measured: 0.65 ms against 0.26 ms for a one-statement write)."""
         try:
             if not write or not pipelined or self._pipe is not None:
                 with self._db.transaction():
                     yield
                 return
-            with self._db.pipeline() as pipe, self._db.transaction():
+            with self._db.pipeline() as pipe:
                 self._pipe = pipe
+                self._nowait = self._db.cursor()
                 try:
+                    self._nowait.execute("BEGIN")  # goes out with the first read, or the commit
                     yield
-                finally:
+                except BaseException:
                     self._pipe = None
+                    self._rollback()
+                    raise
+                self._nowait.execute("COMMIT")  # sent, and waited for, as the pipeline ends
         except self._psycopg.Error as exc:
+            self._rollback()  # a failed COMMIT (or statement before it) leaves the transaction open
             raise StoreError(f"database error: {exc}") from exc
+        finally:
+            self._pipe = None
+            self._nowait = None
+
+    def _rollback(self) -> None:
+        """Undo the pipelined transaction after an error (the database's own, or the caller's).
+        ``rollback()`` syncs what is still queued first, so an aborted pipeline recovers, and
+        forgets statements prepared meanwhile."""
+        for _ in range(2):  # the first may only collect the error still queued in the pipeline
+            try:
+                self._db.rollback()
+                return
+            except self._psycopg.Error:
+                continue  # the error being raised says what went wrong
 
     def close(self) -> None:
         self._db.close()
