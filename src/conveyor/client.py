@@ -294,8 +294,10 @@ class WorkerClient(Client):
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
         workflow: str | None = None,
+        on_leased: Callable[[list[RunSpec]], None] | None = None,
     ) -> tuple[list[dict[str, Any] | None], list[RunSpec]]:
-        """One request per run (the last one leases): each completion is its own call over HTTP."""
+        """One request per run (the last one leases): each completion is its own call over HTTP.
+        The server has committed the lease before it answers, so ``on_leased`` is not needed."""
         return complete_one_by_one(
             self.complete_and_lease, worker_id, done, lease, pipeline, labels, workflow
         )

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conveyor import definitions
-from conveyor.errors import BadInput, Conflict, NotFound
+from conveyor.errors import BadInput, Conflict, NotFound, StoreError
 from conveyor.model.work import RunResult
 from conveyor.service import Service
 from conveyor.settings import Settings
@@ -453,6 +453,59 @@ def test_a_run_finished_while_its_report_waits_is_not_finished_twice(world: Worl
     run = svc.run(spec.run_id)
     assert run["status"] == "errored" and run["message"] == "interrupted: lost"
     assert [e["kind"] for e in run["events"]].count("run.succeeded") == 0
+
+
+class _CommitFails(Service):
+    """A service whose completion fails after it has handed the leased runs on, as a commit that
+    fails would: the transaction rolls back for real."""
+
+    def _complete_all_and_lease(
+        self,
+        worker_id: Any,
+        done: Any,
+        lease: Any,
+        pipeline: Any,
+        labels: Any,
+        workflow: Any,
+        on_leased: Any = None,
+    ) -> Any:
+        def then_fail(leased: list[Any]) -> None:
+            if on_leased is not None:
+                on_leased(leased)
+            raise StoreError("database error: disk I/O error")
+
+        return super()._complete_all_and_lease(worker_id, done, lease, pipeline, labels, workflow, then_fail)
+
+
+def _processes_running(marker: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            pass
+    return pids
+
+
+def test_runs_started_before_a_failed_commit_are_stopped(db_url: str, tmp_path: Path) -> None:
+    """The next run starts while its lease is being committed; if that commit fails, its process
+    is killed and the run stays queued for the next worker."""
+    w = World(db_url, tmp_path)
+    w.service = _CommitFails(w.store, w.settings)
+    marker = "sleep 31.4159"
+    w.apply(
+        f"jobs:\n  - name: a\n    steps: ['true']\n  - name: b\n    inputs: [{{job: a}}]\n    steps: ['{marker}']\n"
+    )
+    with pytest.raises(StoreError):
+        w.run(concurrency=1)
+    assert _processes_running(marker) == []
+    with w.store.read() as tx:
+        line = tx.pipeline_by_name("line")
+        assert line is not None
+        statuses = {r["job_name"]: r["status"] for r in tx.runs_of_pipeline(line["id"])}
+    assert statuses == {"a": "running"}  # a's completion was rolled back, b's run with it
+    w.store.close()
 
 
 def _raised(fn: Any, *args: Any) -> BaseException | None:

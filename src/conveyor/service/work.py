@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from conveyor.errors import BadInput, Conflict, NotFound
@@ -19,6 +20,8 @@ from conveyor.store.base import Row, Tx
 
 #: The columns of ``run_inputs`` (``_resolve_inputs`` rows carry the versions' contents too).
 _INPUT_KEYS = ("name", "kind", "version_id", "upstream_run_id")
+#: Given the runs a completion leased, before its transaction commits (see ``complete_many_and_lease``).
+OnLeased = Callable[[list[RunSpec]], None]
 #: A worker may carry at most this many labels: leasing matches every subset of them.
 MAX_LABELS = 10
 
@@ -353,16 +356,21 @@ class WorkerOps(TaskOps):
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
         workflow: str | None = None,
+        on_leased: OnLeased | None = None,
     ) -> tuple[list[Row | None], list[RunSpec]]:
         """Several runs (or tasks) that ended together, completed in one transaction, then up to
         ``lease`` more leased: a worker running many small jobs pays one commit and one scheduling
-        decision per batch. A run no longer this worker's comes back None (the others still count)."""
-        if len(done) > 1:
-            try:
-                rows, more = self._complete_all_and_lease(worker_id, done, lease, pipeline, labels, workflow)
-                return list(rows), more
-            except Conflict:
-                pass  # one was taken from this worker: complete them one at a time
+        decision per batch. A run no longer this worker's comes back None (the others still count).
+
+        ``on_leased`` (an in-process worker) is given the leased runs before the commit, so their
+        steps start while it is written; should the commit fail, the caller stops them again."""
+        try:
+            rows, more = self._complete_all_and_lease(
+                worker_id, done, lease, pipeline, labels, workflow, on_leased
+            )
+            return list(rows), more
+        except Conflict:
+            pass  # one was taken from this worker: complete them one at a time (it comes back None)
         return complete_one_by_one(
             self.complete_and_lease, worker_id, done, lease, pipeline, labels, workflow
         )
@@ -375,6 +383,7 @@ class WorkerOps(TaskOps):
         pipeline: str | None,
         labels: dict[str, str] | None,
         workflow: str | None,
+        on_leased: OnLeased | None = None,
     ) -> tuple[list[Row], list[RunSpec]]:
         """Every (kind, id, result) recorded, one scheduling decision per pipeline touched, then the
         lease: all in one transaction (Conflict or NotFound rolls it all back)."""
@@ -395,6 +404,8 @@ class WorkerOps(TaskOps):
                 if lease > 0 and worker_id
                 else []
             )
+            if more and on_leased is not None:
+                on_leased(more)
             return rows, more
 
     def _complete_in(

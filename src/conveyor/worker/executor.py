@@ -368,6 +368,11 @@ class Execution:
         self.status, self.message = status, reason
         self._queue = []
 
+    def abandon(self) -> None:
+        """Stop for good, with no result to report (its lease was never recorded)."""
+        self.cancel("abandoned")
+        os.close(self._log)
+
     def kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
             try:

@@ -52,9 +52,11 @@ class Backend(Protocol):
         pipeline: str | None = None,
         labels: dict[str, str] | None = None,
         workflow: str | None = None,
+        on_leased: Callable[[list[RunSpec]], None] | None = None,
     ) -> tuple[list[dict[str, Any] | None], list[RunSpec]]:
         """Each (kind, id, result) completed (its row, or None when the run was taken from this
-        worker), then up to ``lease`` runs leased."""
+        worker), then up to ``lease`` runs leased. A backend may hand the leased runs to
+        ``on_leased`` before it has committed the lease (the caller then stops them if it raises)."""
         ...
 
     def heartbeat(self, worker_id: int) -> list[tuple[Key, str]]: ...
@@ -283,7 +285,9 @@ class Pool:
                     pass  # the run was taken from us; its result will be refused too
 
     # -- one run --------------------------------------------------------------------------------
-    def _start(self, spec: RunSpec) -> None:
+    def _start(self, spec: RunSpec, report: bool = True) -> bool:
+        """Set the run up and spawn its first step; True when it has none to run (and, with
+        ``report``, was reported)."""
         work = self._take_workdir()
         ex = Execution(
             spec,
@@ -294,7 +298,7 @@ class Pool:
         )
         self.slots[spec.key] = _Slot(ex)
         self.listener("started", spec, None)
-        self._advance(spec.key)
+        return self._advance(spec.key, report)
 
     def _advance(self, key: Key, report: bool = True) -> bool:
         """Start the run's next step; True when it has none left (and, with ``report``, reported)."""
@@ -328,15 +332,38 @@ class Pool:
         self._report_many([key])
 
     def _report_many(self, keys: list[Key]) -> None:
-        """Report finished runs (one transaction for all) and start what the backend leases back."""
+        """Report finished runs (one transaction for all) and start what the backend leases back.
+
+        The next runs start as soon as they are leased, before the backend commits and before the
+        finished runs' dirs are cleaned: on a chain, writing and cleaning up one job overlaps the
+        next one's process start instead of delaying it."""
         executions = [self.slots.pop(key).execution for key in keys]
         results = [(ex.spec.kind, ex.spec.run_id, ex.result()) for ex in executions]
         lease = 0 if (self._stopping or self._draining) else self.concurrency - len(self.slots)
-        rows, specs = self.backend.complete_many_and_lease(
-            self.worker_id, results, lease, self.pipeline, self.config.labels, self.workflow
-        )
+        started: list[Key] = []
+        at_once: list[Key] = []  # nothing to spawn: reported once the transaction is over
+
+        def start(leased: list[RunSpec]) -> None:
+            for spec in leased:
+                started.append(spec.key)
+                if self._start(spec, report=False):
+                    at_once.append(spec.key)
+
+        try:
+            rows, specs = self.backend.complete_many_and_lease(
+                self.worker_id, results, lease, self.pipeline, self.config.labels, self.workflow, start
+            )
+        except BaseException:
+            for key in started:  # their lease was not committed: they are not ours to run
+                slot = self.slots.pop(key)
+                self._unregister(slot)
+                slot.execution.abandon()
+            raise
         # a run taken from us (its lease expired) comes back None: its new owner reports it
         self._maybe_queued = len(specs) == lease or None in rows
+        for spec in specs:
+            if spec.key not in started and self._start(spec, report=False):
+                at_once.append(spec.key)
         for ex, row in zip(executions, rows, strict=True):
             if not ex.keep:
                 self._give_back(ex.work)
@@ -347,8 +374,8 @@ class Pool:
             if row is not None:
                 self.finished.append(row)
             self.listener("finished", ex.spec, row)
-        for spec in specs:
-            self._start(spec)
+        if at_once:
+            self._report_many(at_once)
 
     def _cancel_all(self, reason: str, status: str = "cancelled") -> None:
         self._stopping = True
