@@ -238,8 +238,20 @@ def _workflow_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], c
 # ---- end of `conveyor workflow` -----------------------------------------------------------------
 
 
+#: Every top-level command. Given one of them, ``build_parser`` builds only its parser: the other 30
+#: (and their sub-commands) cost 20 ms, which each run of one command would pay at start-up.
+COMMANDS = frozenset(
+    (
+        "validate", "import", "schema", "run", "resource", "job", "runs", "logs", "approve", "reject",
+        "cancel", "apply", "server", "worker", "template", "hardware", "workflow", "definition",
+        "state-resource", "token", "secret",
+    )
+)  # fmt: skip
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The whole parser; given the ``command`` about to run, nouns it does not need stay unbuilt."""
+    """The whole parser; given the ``command`` about to run (one of ``COMMANDS``), only its part.
+    Anything else (None, ``--help``, a typo) builds every command, for the help or the error."""
     parser = argparse.ArgumentParser(
         prog="conveyor",
         description="Stateful assembly lines: versioned resources, jobs, runs and state, from YAML.",
@@ -247,154 +259,190 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"conveyor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check pipeline files; print every problem as FILE:LINE:COL: message")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.set_defaults(handler=_lazy("definition", "validate"))
+    known = command in COMMANDS
 
-    p = sub.add_parser("import", help="translate another system's file into conveyor's format")
-    isub = p.add_subparsers(dest="format", metavar="FORMAT", required=True)
-    q = isub.add_parser("shippable", help="a shippable.yml (or its split files): print the native pipeline")
-    q.add_argument("file", metavar="FILE")
-    q.add_argument("--graph", action="store_true", help="print the graph (resources -> jobs) instead")
-    q.set_defaults(handler=_lazy("definition", "import_shippable"))
+    def want(name: str) -> bool:
+        return not known or command == name
 
-    p = sub.add_parser("schema", help="print the JSON Schema of the pipeline format")
-    p.set_defaults(handler=_lazy("definition", "schema"))
+    if want("validate"):
+        p = sub.add_parser(
+            "validate", help="check pipeline files; print every problem as FILE:LINE:COL: message"
+        )
+        p.add_argument("files", nargs="+", metavar="FILE")
+        p.set_defaults(handler=_lazy("definition", "validate"))
 
-    p = sub.add_parser(
-        "run", help="apply a pipeline and run every job that becomes ready, until none is left"
-    )
-    p.add_argument("file", metavar="FILE")
-    p.add_argument(
-        "-c",
-        "--concurrency",
-        type=int,
-        default=os.cpu_count() or 2,
-        help="runs at the same time (default: number of cores)",
-    )
-    p.add_argument(
-        "--json", action="store_true", help="print a machine-readable summary instead of the live view"
-    )
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress output, only the summary")
-    p.set_defaults(handler=_lazy("run", "run"))
+    if want("import"):
+        p = sub.add_parser("import", help="translate another system's file into conveyor's format")
+        isub = p.add_subparsers(dest="format", metavar="FORMAT", required=True)
+        q = isub.add_parser(
+            "shippable", help="a shippable.yml (or its split files): print the native pipeline"
+        )
+        q.add_argument("file", metavar="FILE")
+        q.add_argument("--graph", action="store_true", help="print the graph (resources -> jobs) instead")
+        q.set_defaults(handler=_lazy("definition", "import_shippable"))
 
-    p = sub.add_parser("resource", help="resources and their versions")
-    rsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    q = rsub.add_parser("put", help="make a new version of a resource: NAME key=value...")
-    q.add_argument("name", metavar="NAME")
-    q.add_argument("properties", nargs="*", metavar="KEY=VALUE")
-    q.add_argument(
-        "--replace", action="store_true", help="the version holds only these keys (default: merge)"
-    )
-    _pipeline_opt(q)
-    _json_opt(q)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy("resource", "put"))
-    q = rsub.add_parser("versions", help="list a resource's versions, newest first")
-    q.add_argument("name", metavar="NAME")
-    q.add_argument("-n", "--limit", type=int, default=20)
-    _pipeline_opt(q)
-    _json_opt(q)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy("resource", "versions"))
-    q = rsub.add_parser("bump", help="a trigger resource's counter + 1, or a version resource's semver")
-    q.add_argument("name", metavar="NAME")
-    q.add_argument("--part", choices=("major", "minor", "patch", "alpha", "beta", "rc", "final"))
-    _pipeline_opt(q)
-    _json_opt(q)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy("resource", "bump"))
-    q = rsub.add_parser("check", help="check a time or git resource now (the server does it on schedule)")
-    q.add_argument("name", metavar="NAME")
-    _pipeline_opt(q)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy("resource", "check"))
-    q = rsub.add_parser("webhook-token", help="a new token for a webhook resource (printed once)")
-    q.add_argument("name", metavar="NAME")
-    _pipeline_opt(q)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy("resource", "webhook_token"))
+    if want("schema"):
+        p = sub.add_parser("schema", help="print the JSON Schema of the pipeline format")
+        p.set_defaults(handler=_lazy("definition", "schema"))
 
-    p = sub.add_parser("job", help="jobs")
-    jsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    q = jsub.add_parser("trigger", help="start a run of a job (it runs on the next `conveyor run`)")
-    q.add_argument("name", metavar="JOB")
-    _pipeline_opt(q)
-    _json_opt(q)
-    _remote_opts(q)
-    q.set_defaults(handler=_lazy("job", "trigger"))
+    if want("run"):
+        p = sub.add_parser(
+            "run", help="apply a pipeline and run every job that becomes ready, until none is left"
+        )
+        p.add_argument("file", metavar="FILE")
+        p.add_argument(
+            "-c",
+            "--concurrency",
+            type=int,
+            default=os.cpu_count() or 2,
+            help="runs at the same time (default: number of cores)",
+        )
+        p.add_argument(
+            "--json", action="store_true", help="print a machine-readable summary instead of the live view"
+        )
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress output, only the summary")
+        p.set_defaults(handler=_lazy("run", "run"))
 
-    p = sub.add_parser("runs", help="list runs, newest first; with a RUN id, show that run and its lineage")
-    p.add_argument("run_id", nargs="?", type=int, metavar="RUN")
-    p.add_argument("-j", "--job", help="only runs of this job")
-    p.add_argument("-n", "--limit", type=int, default=30)
-    _pipeline_opt(p)
-    _json_opt(p)
-    _remote_opts(p)
-    p.set_defaults(handler=_lazy("runs", "runs"))
+    if want("resource"):
+        p = sub.add_parser("resource", help="resources and their versions")
+        rsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+        q = rsub.add_parser("put", help="make a new version of a resource: NAME key=value...")
+        q.add_argument("name", metavar="NAME")
+        q.add_argument("properties", nargs="*", metavar="KEY=VALUE")
+        q.add_argument(
+            "--replace", action="store_true", help="the version holds only these keys (default: merge)"
+        )
+        _pipeline_opt(q)
+        _json_opt(q)
+        _remote_opts(q)
+        q.set_defaults(handler=_lazy("resource", "put"))
+        q = rsub.add_parser("versions", help="list a resource's versions, newest first")
+        q.add_argument("name", metavar="NAME")
+        q.add_argument("-n", "--limit", type=int, default=20)
+        _pipeline_opt(q)
+        _json_opt(q)
+        _remote_opts(q)
+        q.set_defaults(handler=_lazy("resource", "versions"))
+        q = rsub.add_parser("bump", help="a trigger resource's counter + 1, or a version resource's semver")
+        q.add_argument("name", metavar="NAME")
+        q.add_argument("--part", choices=("major", "minor", "patch", "alpha", "beta", "rc", "final"))
+        _pipeline_opt(q)
+        _json_opt(q)
+        _remote_opts(q)
+        q.set_defaults(handler=_lazy("resource", "bump"))
+        q = rsub.add_parser("check", help="check a time or git resource now (the server does it on schedule)")
+        q.add_argument("name", metavar="NAME")
+        _pipeline_opt(q)
+        _remote_opts(q)
+        q.set_defaults(handler=_lazy("resource", "check"))
+        q = rsub.add_parser("webhook-token", help="a new token for a webhook resource (printed once)")
+        q.add_argument("name", metavar="NAME")
+        _pipeline_opt(q)
+        _remote_opts(q)
+        q.set_defaults(handler=_lazy("resource", "webhook_token"))
 
-    p = sub.add_parser("logs", help="print a run's log")
-    p.add_argument("run_id", type=int, metavar="RUN")
-    p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
-    _remote_opts(p)
-    p.set_defaults(handler=_lazy("runs", "logs"))
+    if want("job"):
+        p = sub.add_parser("job", help="jobs")
+        jsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+        q = jsub.add_parser("trigger", help="start a run of a job (it runs on the next `conveyor run`)")
+        q.add_argument("name", metavar="JOB")
+        _pipeline_opt(q)
+        _json_opt(q)
+        _remote_opts(q)
+        q.set_defaults(handler=_lazy("job", "trigger"))
 
-    for verb, helptext in (("approve", "approve a run waiting for approval"), ("reject", "reject it")):
-        p = sub.add_parser(verb, help=helptext)
-        p.add_argument("run_id", type=int, metavar="RUN")
-        p.add_argument("-m", "--comment", default="")
+    if want("runs"):
+        p = sub.add_parser(
+            "runs", help="list runs, newest first; with a RUN id, show that run and its lineage"
+        )
+        p.add_argument("run_id", nargs="?", type=int, metavar="RUN")
+        p.add_argument("-j", "--job", help="only runs of this job")
+        p.add_argument("-n", "--limit", type=int, default=30)
+        _pipeline_opt(p)
+        _json_opt(p)
         _remote_opts(p)
-        p.set_defaults(handler=_lazy("runs", verb))
+        p.set_defaults(handler=_lazy("runs", "runs"))
 
-    p = sub.add_parser("cancel", help="cancel a run (a running one is killed by its worker)")
-    p.add_argument("run_id", type=int, metavar="RUN")
-    p.add_argument("-r", "--reason", required=True)
-    _remote_opts(p)
-    p.set_defaults(handler=_lazy("runs", "cancel"))
+    if want("logs"):
+        p = sub.add_parser("logs", help="print a run's log")
+        p.add_argument("run_id", type=int, metavar="RUN")
+        p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
+        _remote_opts(p)
+        p.set_defaults(handler=_lazy("runs", "logs"))
 
-    p = sub.add_parser("apply", help="apply a pipeline (a new version if it changed) without running it")
-    p.add_argument("file", metavar="FILE")
-    _remote_opts(p)
-    _json_opt(p)
-    p.set_defaults(handler=_lazy("apply", "apply"))
+    if want("approve") or want("reject"):
+        for verb, helptext in (("approve", "approve a run waiting for approval"), ("reject", "reject it")):
+            p = sub.add_parser(verb, help=helptext)
+            p.add_argument("run_id", type=int, metavar="RUN")
+            p.add_argument("-m", "--comment", default="")
+            _remote_opts(p)
+            p.set_defaults(handler=_lazy("runs", verb))
 
-    p = sub.add_parser("server", help="serve the HTTP API, the scheduler and embedded workers")
-    p.add_argument("--host", default=os.environ.get("CONVEYOR_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("CONVEYOR_PORT", "8321")))
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="embedded worker slots (0: none)")
-    p.add_argument(
-        "--label", action="append", default=[], metavar="KEY=VALUE", help="embedded workers' labels"
-    )
-    p.add_argument("--no-auth", action="store_true", help="no tokens needed (local play only)")
-    p.set_defaults(handler=_lazy("server", "server"))
+    if want("cancel"):
+        p = sub.add_parser("cancel", help="cancel a run (a running one is killed by its worker)")
+        p.add_argument("run_id", type=int, metavar="RUN")
+        p.add_argument("-r", "--reason", required=True)
+        _remote_opts(p)
+        p.set_defaults(handler=_lazy("runs", "cancel"))
 
-    p = sub.add_parser("worker", help="a remote worker: lease runs meant for it from a server and run them")
-    p.add_argument(
-        "--server", default=os.environ.get("CONVEYOR_SERVER"), required="CONVEYOR_SERVER" not in os.environ
-    )
-    p.add_argument("--token", default=os.environ.get("CONVEYOR_TOKEN"))
-    p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
-    p.add_argument("--name", default=None, help="default: worker:HOST:PID")
-    _tink_worker_opts(p)
-    p.set_defaults(handler=_lazy("worker", "worker"))
+    if want("apply"):
+        p = sub.add_parser("apply", help="apply a pipeline (a new version if it changed) without running it")
+        p.add_argument("file", metavar="FILE")
+        _remote_opts(p)
+        _json_opt(p)
+        p.set_defaults(handler=_lazy("apply", "apply"))
 
-    _tinkerbell_parsers(sub, command)
-    _workflow_parser(sub, command)
-    _add_statemachine_parsers(sub)
+    if want("server"):
+        p = sub.add_parser("server", help="serve the HTTP API, the scheduler and embedded workers")
+        p.add_argument("--host", default=os.environ.get("CONVEYOR_HOST", "127.0.0.1"))
+        p.add_argument("--port", type=int, default=int(os.environ.get("CONVEYOR_PORT", "8321")))
+        p.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 2, help="embedded worker slots (0: none)"
+        )
+        p.add_argument(
+            "--label", action="append", default=[], metavar="KEY=VALUE", help="embedded workers' labels"
+        )
+        p.add_argument("--no-auth", action="store_true", help="no tokens needed (local play only)")
+        p.set_defaults(handler=_lazy("server", "server"))
 
-    p = sub.add_parser("token", help="API tokens (in the store this command opens)")
-    tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    q = tsub.add_parser("create", help="make a token; it is printed once")
-    q.add_argument("--role", required=True, choices=("viewer", "operator", "admin", "worker"))
-    q.add_argument("--name", default=None)
-    q.set_defaults(handler=_lazy("token", "create"))
-    q = tsub.add_parser("list", help="list tokens (never their secret)")
-    q.set_defaults(handler=_lazy("token", "list_tokens"))
-    q = tsub.add_parser("revoke", help="revoke a token")
-    q.add_argument("token_id", type=int, metavar="ID")
-    q.set_defaults(handler=_lazy("token", "revoke"))
-    _add_secret_parsers(sub)
+    if want("worker"):
+        p = sub.add_parser(
+            "worker", help="a remote worker: lease runs meant for it from a server and run them"
+        )
+        p.add_argument(
+            "--server",
+            default=os.environ.get("CONVEYOR_SERVER"),
+            required="CONVEYOR_SERVER" not in os.environ,
+        )
+        p.add_argument("--token", default=os.environ.get("CONVEYOR_TOKEN"))
+        p.add_argument("--label", action="append", default=[], metavar="KEY=VALUE")
+        p.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 2)
+        p.add_argument("--name", default=None, help="default: worker:HOST:PID")
+        _tink_worker_opts(p)
+        p.set_defaults(handler=_lazy("worker", "worker"))
+
+    if want("template") or want("hardware"):
+        _tinkerbell_parsers(sub, command)
+    if want("workflow"):
+        _workflow_parser(sub, command)
+    if want("definition") or want("state-resource"):
+        _add_statemachine_parsers(sub)
+
+    if want("token"):
+        p = sub.add_parser("token", help="API tokens (in the store this command opens)")
+        tsub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+        q = tsub.add_parser("create", help="make a token; it is printed once")
+        q.add_argument("--role", required=True, choices=("viewer", "operator", "admin", "worker"))
+        q.add_argument("--name", default=None)
+        q.set_defaults(handler=_lazy("token", "create"))
+        q = tsub.add_parser("list", help="list tokens (never their secret)")
+        q.set_defaults(handler=_lazy("token", "list_tokens"))
+        q = tsub.add_parser("revoke", help="revoke a token")
+        q.add_argument("token_id", type=int, metavar="ID")
+        q.set_defaults(handler=_lazy("token", "revoke"))
+
+    if want("secret"):
+        _add_secret_parsers(sub)
     return parser
 
 
