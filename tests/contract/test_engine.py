@@ -382,6 +382,33 @@ def test_approval_gate_waits_until_approved(world: World) -> None:
     assert "run.waiting_approval" in kinds and "run.approved" in kinds
 
 
+def test_a_run_s_consumers_are_triggered_together_and_coalesce_into_open_runs(world: World) -> None:
+    """One success starts all its consumers (read and inserted in one statement each): a consumer
+    with a run not yet started gets the cause added to it instead of a second run."""
+    world.apply(
+        """
+        jobs:
+          - {name: root, steps: ["true"]}
+          - {name: a, inputs: [{job: root}], steps: ["true"]}
+          - {name: b, inputs: [{job: root}], steps: ["true"]}
+          - {name: c, inputs: [{job: root}], steps: ["true"]}
+        """
+    )
+    world.service.trigger_job("b")  # waits: its input has nothing to read yet
+    first = world.run()
+    assert sorted((r["job_name"], r["number"]) for r in first) == [("a", 1), ("b", 1), ("c", 1), ("root", 1)]
+    (b,) = [r for r in first if r["job_name"] == "b"]
+    assert [c["kind"] for c in json.loads(b["causes"])] == ["manual", "job"]
+    world.service.trigger_job("root")
+    second = world.run()
+    assert sorted((r["job_name"], r["number"]) for r in second) == [("a", 2), ("b", 2), ("c", 2), ("root", 2)]
+    assert all(
+        json.loads(r["causes"]) == [{"kind": "job", "job": "root", "number": 2}]
+        for r in second
+        if r["job_name"] != "root"
+    )
+
+
 def test_downstream_of_a_failed_job_waits_instead_of_running(world: World) -> None:
     world.apply(
         """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from difflib import get_close_matches
 from typing import Any
@@ -165,36 +165,60 @@ class PipelineOps(ServiceBase):
         tx.add_event(
             "version.created", ctx.now, ctx.pipeline_id, run_id, resource=resource, number=number, by=creator
         )
-        for job in ctx.graph.resource_consumers.get(resource, ()):
-            if job != exclude_job:
-                self._trigger(ctx, job, {"kind": "version", "resource": resource, "number": number})
+        consumers = [j for j in ctx.graph.resource_consumers.get(resource, ()) if j != exclude_job]
+        if consumers:
+            self._trigger_all(ctx, consumers, {"kind": "version", "resource": resource, "number": number})
         return {"id": version_id, "number": number, "digest": digest, "properties": properties}
 
     def _trigger(self, ctx: Ctx, job: str, cause: dict[str, Any]) -> int:
         """Start a run of the job, or add the cause to its run not yet started (coalescing), so a burst
         of triggers makes one run that reads the latest of everything."""
+        return self._trigger_all(ctx, [job], cause)[0]
+
+    def _trigger_all(self, ctx: Ctx, jobs: Sequence[str], cause: dict[str, Any]) -> list[int]:
+        """``_trigger`` for every job one event starts (a run's consumers, a version's): their open
+        runs read, and the new runs inserted, in one statement each however many there are."""
         tx = ctx.tx
-        job_id = ctx.job_ids[job]
-        spec = ctx.graph.pipeline.job(job)
-        pending = tx.pending_run_of_job(ctx.pipeline_id, job_id)
-        chrono = spec is not None and spec.dependency_mode == "chrono"
-        if chrono and pending is not None and pending["created_at"] != ctx.now:
-            pending = None  # one run per trigger, in order; what one change starts at once is one trigger
-        if pending is not None:
-            causes = json.loads(pending["causes"])
+        jobs = list(dict.fromkeys(jobs))
+        ids = [ctx.job_ids[job] for job in jobs]
+        if len(ids) == 1:
+            one = tx.pending_run_of_job(ctx.pipeline_id, ids[0])
+            pending = {ids[0]: one} if one is not None else {}
+        else:
+            pending = tx.pending_runs_of_jobs(ids)
+        run_ids: dict[str, int] = {}
+        new: list[tuple[int, str, str]] = []
+        for job, job_id in zip(jobs, ids, strict=True):
+            spec = ctx.graph.pipeline.job(job)
+            run = pending.get(job_id)
+            chrono = spec is not None and spec.dependency_mode == "chrono"
+            if chrono and run is not None and run["created_at"] != ctx.now:
+                run = None  # one run per trigger, in order; what one change starts at once is one trigger
+            if run is None:
+                runs_on = canonical_json(dict(spec.runs_on)) if spec is not None and spec.runs_on else ""
+                new.append((job_id, job, runs_on))
+                continue
+            causes = json.loads(run["causes"])
             # a workflow's cause is kept whatever the count: the run's end is reported to each waiting task
             if (len(causes) < 20 or cause.get("kind") == "workflow") and cause not in causes:
-                tx.set_causes(pending["id"], [*causes, cause])
-            if pending["status"] == RunStatus.WAITING_APPROVAL:
+                tx.set_causes(run["id"], [*causes, cause])
+            if run["status"] == RunStatus.WAITING_APPROVAL:
                 # new upstream work: wait for it to settle, then ask again for the newer inputs
-                tx.set_run_status(pending["id"], RunStatus.PENDING)
-            return int(pending["id"])
-        runs_on = canonical_json(dict(spec.runs_on)) if spec is not None and spec.runs_on else ""
-        run_id, number = tx.insert_run(
-            ctx.pipeline_id, ctx.version, job_id, job, [cause], ctx.now, runs_on=runs_on
-        )
-        ctx.triggered.append(f"{job} #{number}")
-        return run_id
+                tx.set_run_status(run["id"], RunStatus.PENDING)
+            run_ids[job] = int(run["id"])
+        if len(new) == 1:
+            job_id, job, runs_on = new[0]
+            run_id, number = tx.insert_run(
+                ctx.pipeline_id, ctx.version, job_id, job, [cause], ctx.now, runs_on=runs_on
+            )
+            made = {job_id: (run_id, number)}
+        else:
+            made = tx.insert_runs_numbered(ctx.pipeline_id, ctx.version, new, [cause], ctx.now) if new else {}
+        for job_id, job, _ in new:
+            run_id, number = made[job_id]
+            ctx.triggered.append(f"{job} #{number}")
+            run_ids[job] = run_id
+        return [run_ids[job] for job in jobs]
 
     def _inputs_ready(self, ctx: Ctx, job_name: str, seen: dict[int, str | None]) -> bool:
         """Whether a job's upstream jobs let it run: a triggering job input's latest finished run

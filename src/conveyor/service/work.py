@@ -475,8 +475,9 @@ class WorkerOps(TaskOps):
             count(status)
         if status == RunStatus.SUCCEEDED:
             self._succeeded_jobs.add(run["job_id"])
-            for consumer in ctx.graph.job_consumers.get(job_name, ()):
-                self._trigger(ctx, consumer, {"kind": "job", "job": job_name, "number": run["number"]})
+            consumers = ctx.graph.job_consumers.get(job_name, ())
+            if consumers:
+                self._trigger_all(ctx, consumers, {"kind": "job", "job": job_name, "number": run["number"]})
         elif status in RETRYABLE:
             graph = self._graph(tx, ctx.pipeline_id, run["pipeline_version"])
             job = graph.pipeline.job(job_name)

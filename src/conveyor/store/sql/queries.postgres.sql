@@ -74,3 +74,17 @@ ORDER BY ri.version_id DESC LIMIT 1;
 SELECT r.* FROM jobs j
 CROSS JOIN LATERAL (SELECT * FROM runs WHERE job_id = j.id ORDER BY id DESC LIMIT 1) r
 WHERE j.pipeline_id = :pipeline_id;
+
+-- name: pending_runs_of_jobs
+SELECT id, job_id, causes, status, created_at FROM runs
+WHERE job_id = ANY(:job_ids) AND status IN ('pending', 'waiting_approval', 'queued') AND inputs_pinned = 0
+ORDER BY id DESC;
+
+-- name: insert_runs_numbered
+INSERT INTO runs (pipeline_id, pipeline_version, job_id, job_name, number, attempt, retry_of, status, causes,
+                  inputs_pinned, not_before, created_at, runs_on)
+SELECT :pipeline_id, :pipeline_version, j.id, j.name,
+       (SELECT coalesce(max(r.number), 0) + 1 FROM runs r WHERE r.job_id = j.id), 1, NULL,
+       'pending', :causes, 0, 0, :now, j.runs_on
+FROM unnest(CAST(:ids AS BIGINT[]), CAST(:names AS TEXT[]), CAST(:runs_on AS TEXT[])) AS j(id, name, runs_on)
+RETURNING id, job_id, number;

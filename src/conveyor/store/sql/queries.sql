@@ -102,6 +102,22 @@ SELECT id, causes, status, created_at FROM runs
 WHERE job_id = :job_id AND status IN ('pending', 'waiting_approval', 'queued') AND inputs_pinned = 0
 ORDER BY id DESC LIMIT 1;
 
+-- name: pending_runs_of_jobs
+SELECT id, job_id, causes, status, created_at FROM runs
+WHERE job_id IN (SELECT value FROM json_each(:job_ids))
+  AND status IN ('pending', 'waiting_approval', 'queued') AND inputs_pinned = 0
+ORDER BY id DESC;
+
+-- name: insert_runs_numbered
+-- insert_run_numbered for each [job id, job name, runs_on] of :jobs (a JSON array), in one statement
+INSERT INTO runs (pipeline_id, pipeline_version, job_id, job_name, number, attempt, retry_of, status, causes,
+                  inputs_pinned, not_before, created_at, runs_on)
+SELECT :pipeline_id, :pipeline_version, j.value ->> 0, j.value ->> 1,
+       (SELECT coalesce(max(r.number), 0) + 1 FROM runs r WHERE r.job_id = j.value ->> 0), 1, NULL,
+       'pending', :causes, 0, 0, :now, j.value ->> 2
+FROM json_each(:jobs) j
+RETURNING id, job_id, number;
+
 -- name: set_causes
 UPDATE runs SET causes = :causes WHERE id = :id;
 

@@ -248,6 +248,36 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def pending_run_of_job(self, pipeline_id: int, job_id: int) -> Row | None:
         return self._one("pending_run_of_job", pipeline_id=pipeline_id, job_id=job_id)
 
+    def pending_runs_of_jobs(self, job_ids: list[int]) -> dict[int, Row]:
+        """``pending_run_of_job`` for several jobs in one statement: job id -> its open run."""
+        out: dict[int, Row] = {}
+        for row in self._all("pending_runs_of_jobs", job_ids=self._ids(job_ids)):
+            out.setdefault(row["job_id"], row)  # newest first: the first seen is the one
+        return out
+
+    def insert_runs_numbered(
+        self,
+        pipeline_id: int,
+        pipeline_version: int,
+        jobs: list[tuple[int, str, str]],
+        causes: list[dict[str, Any]],
+        now: float,
+    ) -> dict[int, tuple[int, int]]:
+        """A pending run of each (job id, job name, runs_on), numbered as ``insert_run`` numbers
+        one, in one statement: job id -> (run id, number). Job ids must differ."""
+        params: dict[str, Any] = {
+            "pipeline_id": pipeline_id,
+            "pipeline_version": pipeline_version,
+            "causes": _dumps(causes),
+            "now": now,
+        }
+        if self.dialect == "postgres":
+            params.update(ids=[j[0] for j in jobs], names=[j[1] for j in jobs], runs_on=[j[2] for j in jobs])
+        else:
+            params["jobs"] = _dumps(jobs)
+        rows = self._all("insert_runs_numbered", **params)
+        return {r["job_id"]: (int(r["id"]), int(r["number"])) for r in rows}
+
     def set_causes(self, run_id: int, causes: list[dict[str, Any]]) -> None:
         self._run("set_causes", id=run_id, causes=_dumps(causes))
 
