@@ -50,8 +50,12 @@ class ApprovalOps(WorkerOps):
         """Reject runs that waited at a gate longer than its ``timeout``; returns their ids."""
         now = self._now()
         expired = []
+        with self.store.read_statement() as tx:  # most ticks: no run waits, and one statement says so
+            waiting = tx.approvals_waiting()
+        if not waiting:
+            return []
         with self.store.read() as tx:
-            for row in tx.approvals_waiting():
+            for row in waiting:
                 run = tx.run(row["id"])
                 gate = self._gate(tx, run) if run is not None else None
                 if gate is not None and gate.timeout is not None and row["since"] + gate.timeout <= now:

@@ -32,7 +32,9 @@ class NotifyOps(ServiceBase):
         now = self._now()
         settled = now - SETTLE.get(self.store.dialect, 0.0)
         made = 0
-        with self.store.read() as tx:  # most scans find nothing: no write lock for them
+        # most scans find nothing: no write lock for them, and on PostgreSQL no BEGIN and COMMIT
+        # (two statements, no snapshot needed: a scan that wrongly sees news only reads again)
+        with self.store.read_statement() as tx:
             cursor = tx.notify_cursor_peek()
             if (tx.notify_last_settled_event(cursor, settled) or cursor) <= cursor:
                 return 0
@@ -85,7 +87,7 @@ class NotifyOps(ServiceBase):
         from conveyor.notify.base import Message
 
         now = self._now()
-        with self.store.read() as tx:
+        with self.store.read_statement() as tx:  # one statement: on PostgreSQL, no BEGIN and COMMIT
             due = tx.notify_next_due()
         if due is None or due > now:
             return []

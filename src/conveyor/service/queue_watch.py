@@ -41,7 +41,7 @@ class QueueWatch:
         """The queue's summary, as read at most ``every`` seconds ago by any thread."""
         with self._lock:
             if time.monotonic() - self._read_at >= self.every:
-                with self.store.read() as tx:
+                with self.store.read_statement() as tx:  # one statement: no BEGIN and COMMIT
                     fresh = tx.queue_mark()
                 self._read_at = time.monotonic()
                 changed, self._mark = fresh != self._mark, fresh
