@@ -157,10 +157,13 @@ class PostgresConnection:
             self._db = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to PostgreSQL: {str(exc).strip().splitlines()[0]}") from exc
+        #: the cursor every read goes through (a connection serves one thread, and a read's rows are
+        #: fetched before the next statement): making one per statement cost 40 µs of Python
+        self._cur = self._db.cursor()
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
-            cur = self._db.execute(sql, params or {})
+            cur = self._cur.execute(sql, params or {})
             if self._pipe is not None:
                 self._pipe.sync()
             return cur.fetchall() if cur.description else []
