@@ -12,9 +12,12 @@ from typing import Any
 from conveyor.store.base import Row
 from conveyor.store.sql.connection import PostgresConnection, SqliteConnection
 
+#: compact JSON, built once (``json.dumps`` with options makes an encoder per call: 2 µs of ~7)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 class TxBase:
