@@ -13,7 +13,6 @@ written at most once a minute per token.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import threading
 from typing import Any
 
@@ -43,6 +42,8 @@ class AuthOps(ServiceBase):
 
     def create_token(self, name: str, role: str) -> tuple[int, str]:
         """A new token for ``role``; the plain token is returned here and never again."""
+        import secrets  # here, not at the top: it costs every command's start-up
+
         if role not in ROLES:
             raise BadInput(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         if not name or len(name) > 200:

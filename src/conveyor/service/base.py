@@ -7,10 +7,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from typing import Any
 
 from conveyor.engine.dag import Graph, build
@@ -50,6 +49,15 @@ class Ctx:
     resource_rows: dict[str, Row]
     triggered: list[str] = field(default_factory=list)
     new_versions: list[str] = field(default_factory=list)
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name nearest a mistyped one, or "" (difflib is
+    imported only when an error needs it: it costs every command's start-up otherwise)."""
+    from difflib import get_close_matches
+
+    hint = get_close_matches(name, list(known), n=1)
+    return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
 def _steps(steps: tuple[Step, ...]) -> list[StepSpec]:
@@ -196,6 +204,5 @@ class ServiceBase:
         row = tx.pipeline_by_name(name, lock=lock)
         if row is None:
             known = [r["name"] for r in tx.pipelines()]
-            hint = get_close_matches(name, known, n=1)
-            raise NotFound(f"no pipeline named {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+            raise NotFound(f"no pipeline named {name!r}" + did_you_mean(name, known))
         return row

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -146,6 +145,8 @@ class CheckOps(PipelineOps):
     # -- webhooks, trigger counters, semver -------------------------------------------------------
     def webhook_token(self, resource: str, pipeline: str | None = None) -> str:
         """A new token for a webhook resource (the old one stops working); shown once, stored hashed."""
+        import secrets  # here, not at the top: it costs every command's start-up
+
         token = WEBHOOK_TOKEN_PREFIX + secrets.token_urlsafe(24)
         with self._transaction() as tx:
             prow = self._pipeline(tx, pipeline)
@@ -158,6 +159,8 @@ class CheckOps(PipelineOps):
     def webhook(self, pipeline: str, resource: str, token: str, body: bytes) -> Row | None:
         """A POSTed JSON object becomes a version of a webhook resource: its top-level values as
         properties and the whole body as the file ``payload.json``. The token is the resource's own."""
+        import secrets  # here, not at the top: it costs every command's start-up
+
         with self.store.read() as tx:
             prow = tx.pipeline_by_name(pipeline)
             rrow = tx.resource_by_name(prow["id"], resource) if prow is not None else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from difflib import get_close_matches
 from typing import Any
 
 from conveyor.engine.dag import build
@@ -14,7 +13,7 @@ from conveyor.errors import BadInput, Conflict, NotFound
 from conveyor.model.pipeline import Pipeline, canonical_json, pipeline_to_dict
 from conveyor.model.resources import blob_digest, version_digest
 from conveyor.model.runs import RunStatus
-from conveyor.service.base import ApplyResult, Ctx, ServiceBase, check_properties
+from conveyor.service.base import ApplyResult, Ctx, ServiceBase, check_properties, did_you_mean
 from conveyor.store.base import Row
 
 
@@ -298,10 +297,9 @@ class PipelineOps(ServiceBase):
         with self._write(pipeline) as ctx:
             rrow = ctx.resource_rows.get(resource)
             if rrow is None or not rrow.get("active", 1):
-                hint = get_close_matches(resource, list(ctx.resource_rows), n=1)
                 raise NotFound(
                     f"no resource named {resource!r} in pipeline {ctx.graph.pipeline.name!r}"
-                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                    + did_you_mean(resource, list(ctx.resource_rows))
                 )
             check_properties(properties, env_names=rrow["type"] == "params")
             return self._new_version(
@@ -311,10 +309,9 @@ class PipelineOps(ServiceBase):
     def trigger_job(self, job: str, pipeline: str | None = None, creator: str = "user") -> Row:
         with self._write(pipeline) as ctx:
             if ctx.graph.pipeline.job(job) is None:
-                hint = get_close_matches(job, list(ctx.graph.index), n=1)
                 raise NotFound(
                     f"no job named {job!r} in pipeline {ctx.graph.pipeline.name!r}"
-                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                    + did_you_mean(job, list(ctx.graph.index))
                 )
             run_id = self._trigger(ctx, job, {"kind": "manual", "by": creator})
             run = ctx.tx.run(run_id)

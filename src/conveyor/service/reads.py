@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from difflib import get_close_matches
 from typing import Any
 
 from conveyor.engine.dag import Graph
 from conveyor.errors import BadInput, NotFound
 from conveyor.model.runs import RunStatus
-from conveyor.service.base import ServiceBase
+from conveyor.service.base import ServiceBase, did_you_mean
 from conveyor.store.base import Row
 
 #: Finished runs whose API view is kept in memory (a few kB each).
@@ -95,10 +94,9 @@ class ReadOps(ServiceBase):
             rrow = tx.resource_by_name(prow["id"], resource)
             if rrow is None:
                 names = [r["name"] for r in tx.resources(prow["id"])]
-                hint = get_close_matches(resource, names, n=1)
                 raise NotFound(
                     f"no resource named {resource!r} in pipeline {prow['name']!r}"
-                    + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                    + did_you_mean(resource, names)
                 )
             return tx.versions(rrow["id"], before, limit)
 

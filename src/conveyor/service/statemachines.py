@@ -15,7 +15,6 @@ run) — or is itself such a URI. A name that resolves to nothing fails the exec
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -139,6 +138,8 @@ class StateMachineOps(PipelineOps):
             return self._insert_definition(tx, definition, version), True
 
     def _insert_definition(self, tx: Tx, definition: sm.Definition, version: int) -> Row:
+        import uuid  # here, not at the top: it costs every command's start-up
+
         assert definition.name is not None
         now = self._now()
         def_id = tx.sm_insert_definition(
@@ -249,6 +250,8 @@ class StateMachineOps(PipelineOps):
         retry_for: str = "",
         start_at: str | None = None,
     ) -> Row:
+        import uuid  # here, not at the top: it costs every command's start-up
+
         now = self._now()
         uid = str(uuid.uuid4())
         context = {
@@ -329,6 +332,8 @@ class StateMachineOps(PipelineOps):
     ) -> tuple[list[Row], str | None]:
         """A keyset page (after the workflow ``page_token`` names) with each row's definition: two
         statements whatever the page's length."""
+        import uuid  # here, not at the top: it costs every command's start-up
+
         with self.store.read() as tx:
             after = None
             if page_token:
