@@ -355,9 +355,10 @@ class Pool:
             )
         except BaseException:
             for key in started:  # their lease was not committed: they are not ours to run
-                slot = self.slots.pop(key)
-                self._unregister(slot)
-                slot.execution.abandon()
+                slot = self.slots.pop(key, None)  # (None: its setup is what failed)
+                if slot is not None:
+                    self._unregister(slot)
+                    slot.execution.abandon()
             raise
         # a run taken from us (its lease expired) comes back None: its new owner reports it
         self._maybe_queued = len(specs) == lease or None in rows
