@@ -60,6 +60,14 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {hint[0]!r}?)" if hint else ""
 
 
+def new_uuid() -> str:
+    """A new random id, as text (uuid is imported on first use: it imports platform, which costs
+    every command's start-up otherwise)."""
+    import uuid
+
+    return str(uuid.uuid4())
+
+
 def _steps(steps: tuple[Step, ...]) -> list[StepSpec]:
     return [StepSpec(label=s.label, run=s.run, env=dict(s.env)) for s in steps]
 

@@ -180,6 +180,8 @@ class PipelineOps(ServiceBase):
         tx = ctx.tx
         jobs = list(dict.fromkeys(jobs))
         ids = [ctx.job_ids[job] for job in jobs]
+        # one job (a chain's every step): the one-row statements, 6 against 28 µs to read and 100
+        # against 123 µs to insert on SQLite here; the batch ones pay off from two jobs on
         if len(ids) == 1:
             one = tx.pending_run_of_job(ctx.pipeline_id, ids[0])
             pending = {ids[0]: one} if one is not None else {}
@@ -299,7 +301,7 @@ class PipelineOps(ServiceBase):
             if rrow is None or not rrow.get("active", 1):
                 raise NotFound(
                     f"no resource named {resource!r} in pipeline {ctx.graph.pipeline.name!r}"
-                    + did_you_mean(resource, list(ctx.resource_rows))
+                    + did_you_mean(resource, ctx.resource_rows)
                 )
             check_properties(properties, env_names=rrow["type"] == "params")
             return self._new_version(
@@ -311,7 +313,7 @@ class PipelineOps(ServiceBase):
             if ctx.graph.pipeline.job(job) is None:
                 raise NotFound(
                     f"no job named {job!r} in pipeline {ctx.graph.pipeline.name!r}"
-                    + did_you_mean(job, list(ctx.graph.index))
+                    + did_you_mean(job, ctx.graph.index)
                 )
             run_id = self._trigger(ctx, job, {"kind": "manual", "by": creator})
             run = ctx.tx.run(run_id)

@@ -21,6 +21,7 @@ from typing import Any
 from conveyor import statemachine as sm
 from conveyor.errors import BadInput, Conflict, InvalidDefinition, NotFound
 from conveyor.model.pipeline import canonical_json
+from conveyor.service.base import new_uuid
 from conveyor.service.pipelines import PipelineOps
 from conveyor.statemachine import errors as names
 from conveyor.store.base import Row, Tx
@@ -138,12 +139,10 @@ class StateMachineOps(PipelineOps):
             return self._insert_definition(tx, definition, version), True
 
     def _insert_definition(self, tx: Tx, definition: sm.Definition, version: int) -> Row:
-        import uuid  # here, not at the top: it costs every command's start-up
-
         assert definition.name is not None
         now = self._now()
         def_id = tx.sm_insert_definition(
-            str(uuid.uuid4()),
+            new_uuid(),
             definition.name,
             version,
             MANAGER,
@@ -250,10 +249,8 @@ class StateMachineOps(PipelineOps):
         retry_for: str = "",
         start_at: str | None = None,
     ) -> Row:
-        import uuid  # here, not at the top: it costs every command's start-up
-
         now = self._now()
-        uid = str(uuid.uuid4())
+        uid = new_uuid()
         context = {
             "Execution": {"Id": uid, "Name": uid},
             "StateMachine": {"Id": definition["uid"], "Name": definition["name"]},

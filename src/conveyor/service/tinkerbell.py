@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from conveyor.errors import NotFound
+from conveyor.service.base import new_uuid
 from conveyor.service.tinkerbell_views import TinkerbellViewOps
 from conveyor.store.base import Row, Tx
 
@@ -20,13 +21,6 @@ if TYPE_CHECKING:  # imported where used: ``conveyor run`` must not pay for them
     from conveyor.tinkerbell.hardware import Hardware
 
 _UUID_CHARS = set("0123456789abcdefABCDEF-{}")
-
-
-def _uuid4() -> str:
-    """A new random id (uuid is imported on first use: it costs every command's start-up otherwise)."""
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 def _looks_like_uuid(text: str) -> bool:
@@ -45,7 +39,7 @@ class TinkerbellOps(TinkerbellViewOps):
 
         now = rec.moment(self._now())
         with self._transaction() as tx:
-            record, _ = catalog.create_template(text, [], _uuid4(), now)
+            record, _ = catalog.create_template(text, [], new_uuid(), now)
             catalog.check_name_free(record.name, self._templates_named(tx, record.name))
             tx.tink_insert_template(rec.template_row(record))
         return rec.public_template(record)
@@ -197,7 +191,7 @@ class TinkerbellOps(TinkerbellViewOps):
             addresses = [_address(task.worker) for task in rendered.template.tasks]
             candidates = self._hardware_with(tx, (a for a in addresses if a is not None))
             workflow = create_workflow(
-                workflow_id=_uuid4(),
+                workflow_id=new_uuid(),
                 template_id=template_id,
                 template_text=record.data,
                 hardware=hardware,

@@ -162,7 +162,7 @@ UPDATE runs SET status = 'running', worker_id = :worker_id, started_at = :now, l
 WHERE id = :id AND status = 'queued';
 
 -- name: finish_run
-UPDATE runs SET status = :status, finished_at = :now, exit_code = :exit_code, message = :message,
+UPDATE runs SET status = :status, finished_at = :finished_at, exit_code = :exit_code, message = :message,
                 steps = :steps, properties = :properties, state_files = :state_files, lease_expires_at = NULL
 WHERE id = :id AND status = 'running';
 

@@ -23,8 +23,6 @@ from conveyor.store.sql.tx_web import WebTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
-#: what ``finish_run`` binds besides the run's id and the time
-_FINISH_PARAMS = ("status", "exit_code", "message", "steps", "properties", "state_files")
 
 #: One write lock per SQLite file in this process: SQLite lets one writer in at a time, and writers
 #: that wait on ``busy_timeout`` poll with sleeps of up to 100 ms, unfairly (a newcomer may win while
@@ -343,7 +341,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             "state_files": None if state_files is None else _dumps(state_files),
             "lease_expires_at": None,
         }
-        self._run("finish_run", id=run["id"], now=now, **{k: after[k] for k in _FINISH_PARAMS})
+        self._run("finish_run", id=run["id"], **after)
         return {**run, **after}
 
     def fail_unstarted_run(self, run_id: int, status: str, now: float, message: str) -> None:
