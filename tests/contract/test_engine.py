@@ -664,3 +664,80 @@ def test_a_run_taken_from_the_worker_does_not_void_the_others_of_its_batch(world
     rows, _ = svc.complete_many_and_lease(me, done)
     assert rows[0] is None and rows[1] is not None and rows[1]["status"] == "succeeded"
     assert svc.run(a.run_id)["message"] == "reported before"
+
+
+def test_a_join_reads_each_upstream_s_latest_success_and_waits_for_a_failed_one(world: World) -> None:
+    """A join's upstream runs and statuses are read in one statement each (not one per upstream
+    job): it must still see every job's own latest successful run, and wait while one's latest
+    finished run failed. New jobs are inserted in one statement: each keeps its own id."""
+    flag = world.tmp / "b-fails"
+    world.apply(
+        f"""
+        jobs:
+          - {{name: a, steps: ['echo "n=a$CONVEYOR_RUN_NUMBER" >> "$CONVEYOR_RUN_PROPERTIES"']}}
+          - {{name: b, steps: ['test ! -f {flag}', 'echo "n=b$CONVEYOR_RUN_NUMBER" >> "$CONVEYOR_RUN_PROPERTIES"']}}
+          - {{name: c, steps: ['echo "n=c$CONVEYOR_RUN_NUMBER" >> "$CONVEYOR_RUN_PROPERTIES"']}}
+          - name: join
+            inputs: [{{job: a}}, {{job: b}}, {{job: c}}]
+            steps: ['cat "$CONVEYOR_INPUTS"/*/properties.json > "$CONVEYOR_WORKDIR/../seen" || true']
+        """
+    )
+    first = {r["job_name"]: r for r in world.run()}
+    assert sorted(first) == ["a", "b", "c", "join"]
+    assert all(r["job_id"] != first["join"]["job_id"] for n, r in first.items() if n != "join")
+    assert len({r["job_id"] for r in first.values()}) == 4
+    seen = world.inputs(first["join"]["id"])
+    assert {n: seen[n]["upstream_run_id"] for n in "abc"} == {n: first[n]["id"] for n in "abc"}
+
+    world.service.trigger_job("c")  # c #2 succeeds: join #2 reads a #1, b #1 and c #2
+    second = {r["job_name"]: r for r in world.run()}
+    assert sorted(second) == ["c", "join"]
+    seen = world.inputs(second["join"]["id"])
+    assert {n: seen[n]["upstream_run_id"] for n in "abc"} == {
+        "a": first["a"]["id"],
+        "b": first["b"]["id"],
+        "c": second["c"]["id"],
+    }
+
+    flag.touch()
+    world.service.trigger_job("b")  # b #2 fails
+    assert [(r["job_name"], r["status"]) for r in world.run()] == [("b", "failed")]
+    world.service.trigger_job("a")  # a #2 succeeds, but join waits for a good b
+    assert [(r["job_name"], r["status"]) for r in world.run()] == [("a", "succeeded")]
+    flag.unlink()
+    world.service.trigger_job("b")
+    third = {r["job_name"]: r for r in world.run()}
+    assert sorted(third) == ["b", "join"]
+    seen = world.inputs(third["join"]["id"])
+    assert {n: seen[n]["upstream_run_id"] for n in "abc"} == {
+        "a": next(r for r in world.service.runs("line") if r["job_name"] == "a")["id"],
+        "b": third["b"]["id"],
+        "c": second["c"]["id"],
+    }
+
+
+def test_applying_a_pipeline_costs_the_same_statements_for_3_jobs_or_300(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New jobs are inserted in one statement, each keeping its own id."""
+    from tests.integration.statements import count_statements
+
+    def fan_out(n: int) -> str:
+        leaves = "".join(f"  - {{name: l{i}, inputs: [{{job: root}}], steps: ['true']}}\n" for i in range(n))
+        return "jobs:\n  - {name: root, steps: ['true']}\n" + leaves
+
+    counts = []
+    for n in (3, 300):
+        w = World(db_url, tmp_path / str(n))
+        w.name = f"p{n}"
+        try:
+            counts.append(count_statements(monkeypatch, lambda w=w, n=n: w.apply(fan_out(n))))
+            with w.store.read() as tx:
+                pid = tx.pipeline_by_name(w.name)["id"]
+                ids = {j["name"]: j["id"] for j in tx.jobs(pid)}
+            assert sorted(ids) == sorted(["root", *(f"l{i}" for i in range(n))])
+            assert len(set(ids.values())) == n + 1
+            assert [r["job_id"] for r in w.run()][:1] == [ids["root"]]
+        finally:
+            w.store.close()
+    assert counts[0] == counts[1]

@@ -79,11 +79,12 @@ class PipelineOps(ServiceBase):
             ctx = Ctx(tx, pid, number, graph, now, job_ids={}, resource_rows={})
             changed: dict[str, str] = {}
 
+            new_jobs: list[tuple[str, str]] = []
             for job in pipeline.jobs:
                 job_digest = job.digest()
                 jrow = old_jobs.pop(job.name, None)
                 if jrow is None:
-                    ctx.job_ids[job.name] = tx.insert_job(pid, job.name, job_digest)
+                    new_jobs.append((job.name, job_digest))
                     reason = "new job"
                 else:
                     ctx.job_ids[job.name] = jrow["id"]
@@ -92,6 +93,10 @@ class PipelineOps(ServiceBase):
                         tx.update_job(jrow["id"], job_digest, True)
                 if reason and not job.manual_only:
                     changed[job.name] = reason
+            if len(new_jobs) == 1:
+                ctx.job_ids[new_jobs[0][0]] = tx.insert_job(pid, *new_jobs[0])
+            elif new_jobs:
+                ctx.job_ids.update(tx.insert_jobs(pid, new_jobs))
             # A changed job whose upstream also changed is started by that upstream's success: starting
             # it now too would only park a pending run behind it (and cost every scheduling step).
             changed_mask = 0
@@ -232,6 +237,12 @@ class PipelineOps(ServiceBase):
         for inp in job.resource_inputs:
             if inp.passed and self._passed_version(ctx, inp.name, inp.passed) is None:
                 return False
+        unseen = [
+            jid for inp in job.job_inputs if inp.trigger and (jid := ctx.job_ids.get(inp.name)) not in seen
+        ]
+        if len(unseen) > 1:  # a join's thousand upstream jobs: their statuses in one statement
+            statuses = ctx.tx.last_finished_statuses([j for j in unseen if j is not None])
+            seen.update({jid: statuses.get(jid) for jid in unseen if jid is not None})
         for inp in job.job_inputs:
             jid = ctx.job_ids.get(inp.name)
             if jid is None:

@@ -88,3 +88,19 @@ SELECT :pipeline_id, :pipeline_version, j.id, j.name,
        'pending', :causes, 0, 0, :now, j.runs_on
 FROM unnest(CAST(:ids AS BIGINT[]), CAST(:names AS TEXT[]), CAST(:runs_on AS TEXT[])) AS j(id, name, runs_on)
 RETURNING id, job_id, number;
+
+-- name: insert_jobs
+INSERT INTO jobs (pipeline_id, name, digest)
+SELECT :pipeline_id, j.name, j.digest FROM unnest(CAST(:names AS TEXT[]), CAST(:digests AS TEXT[])) AS j(name, digest)
+RETURNING id, name;
+
+-- name: last_succeeded_runs
+SELECT r.job_id, r.id, r.number, r.properties, r.state_files FROM unnest(CAST(:job_ids AS BIGINT[])) AS j(id)
+JOIN LATERAL (SELECT s.job_id, s.id, s.number, s.properties, s.state_files FROM runs s
+              WHERE s.job_id = j.id AND s.status = 'succeeded' ORDER BY s.id DESC LIMIT 1) r ON true;
+
+-- name: last_finished_statuses
+SELECT r.job_id, r.status FROM unnest(CAST(:job_ids AS BIGINT[])) AS j(id)
+JOIN LATERAL (SELECT s.job_id, s.status FROM runs s
+              WHERE s.job_id = j.id AND s.status IN ('succeeded', 'failed', 'errored', 'timed_out', 'cancelled')
+              ORDER BY s.id DESC LIMIT 1) r ON true;

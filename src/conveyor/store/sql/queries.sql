@@ -73,6 +73,12 @@ SELECT * FROM jobs WHERE pipeline_id = :pipeline_id ORDER BY id;
 -- name: insert_job
 INSERT INTO jobs (pipeline_id, name, digest) VALUES (:pipeline_id, :name, :digest) RETURNING id;
 
+-- name: insert_jobs
+-- insert_job for each [name, digest] of :jobs (a JSON array), in one statement
+INSERT INTO jobs (pipeline_id, name, digest)
+SELECT :pipeline_id, j.value ->> 0, j.value ->> 1 FROM json_each(:jobs) j
+RETURNING id, name;
+
 -- name: update_job
 UPDATE jobs SET digest = :digest, active = :active WHERE id = :id;
 
@@ -179,6 +185,19 @@ UPDATE runs SET lease_expires_at = :lease WHERE worker_id = :worker_id AND statu
 -- name: last_succeeded_run
 SELECT id, number, properties, state_files FROM runs WHERE job_id = :job_id AND status = 'succeeded'
 ORDER BY id DESC LIMIT 1;
+
+-- name: last_succeeded_runs
+-- last_succeeded_run of each job id in :job_ids (a JSON array), in one statement
+SELECT r.job_id, r.id, r.number, r.properties, r.state_files FROM json_each(:job_ids) j
+JOIN runs r ON r.id = (SELECT s.id FROM runs s WHERE s.job_id = j.value AND s.status = 'succeeded'
+                       ORDER BY s.id DESC LIMIT 1);
+
+-- name: last_finished_statuses
+-- last_finished_status of each job id in :job_ids (a JSON array), in one statement
+SELECT r.job_id, r.status FROM json_each(:job_ids) j
+JOIN runs r ON r.id = (SELECT s.id FROM runs s WHERE s.job_id = j.value
+                         AND s.status IN ('succeeded', 'failed', 'errored', 'timed_out', 'cancelled')
+                       ORDER BY s.id DESC LIMIT 1);
 
 -- name: last_finished_status
 SELECT status FROM runs
