@@ -269,12 +269,11 @@ class PipelineOps(ServiceBase):
 
     def _promote(self, ctx: Ctx) -> Decision:
         tx = ctx.tx
-        pending = tx.pending_runs(ctx.pipeline_id)
-        if not pending:
-            return Decision()
-        active = tx.active_jobs(ctx.pipeline_id)
+        pending, active = tx.pending_and_active(ctx.pipeline_id)
         seen: dict[int, str | None] = {}
         try:
+            if not pending:
+                return Decision()
             decision = decide(
                 ctx.graph,
                 pending,

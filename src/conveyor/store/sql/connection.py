@@ -31,6 +31,10 @@ class Connection(Protocol):
 
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]: ...
 
+    def execute_then_iterate(
+        self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], Generator[dict[str, Any], None, None]]: ...
+
     def script(self, sql: str) -> None: ...
 
     def transaction(self, write: bool = True, pipelined: bool = True) -> Any: ...
@@ -84,6 +88,12 @@ class SqliteConnection:
             yield from cursor
         finally:
             cursor.close()
+
+    def execute_then_iterate(
+        self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], Generator[dict[str, Any], None, None]]:
+        """Two reads: the first's rows, and the second's lazily (it runs only if iterated)."""
+        return self.execute(sql, params), self.iterate(then, then_params)
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:
@@ -187,6 +197,31 @@ class PostgresConnection:
                 yield from cur
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
+
+    def execute_then_iterate(
+        self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], Generator[dict[str, Any], None, None]]:
+        """Two reads in one round trip in a write transaction (both sent, then one sync): the
+        first's rows, and the second's as they are read."""
+        if self._pipe is None:
+            return self.execute(sql, params), self.iterate(then, then_params)
+        second = self._db.cursor()
+        try:
+            self._cur.execute(sql, params)
+            second.execute(then, then_params)
+            self._pipe.sync()
+            rows = self._cur.fetchall() if self._cur.description else []
+        except self._psycopg.Error as exc:
+            second.close()
+            raise StoreError(f"database error: {exc}") from exc
+
+        def rest() -> Generator[dict[str, Any], None, None]:
+            try:
+                yield from second
+            finally:
+                second.close()
+
+        return rows, rest()
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:

@@ -288,13 +288,13 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def set_causes(self, run_id: int, causes: list[dict[str, Any]]) -> None:
         self._run("set_causes", id=run_id, causes=_dumps(causes))
 
-    def pending_runs(self, pipeline_id: int) -> list[Row]:
-        """The pipeline's pending runs of jobs not paused, oldest first."""
-        return self._all("pending_runs", pipeline_id=pipeline_id)
-
-    def active_jobs(self, pipeline_id: int) -> Generator[Row, None, None]:
-        """(job_name, status) of every active run, lazily: the scheduler stops reading once it knows."""
-        return self._conn.iterate(self._q["active_jobs"], {"pipeline_id": pipeline_id})
+    def pending_and_active(self, pipeline_id: int) -> tuple[list[Row], Generator[Row, None, None]]:
+        """The pipeline's pending runs of jobs not paused (oldest first), and (job_name, status) of
+        every active run, lazily: the scheduler stops reading once it knows. One round trip on
+        PostgreSQL, where a scheduling step needs both; SQLite reads the active runs only if iterated."""
+        params = {"pipeline_id": pipeline_id}
+        q = self._q
+        return self._conn.execute_then_iterate(q["pending_runs"], params, q["active_jobs"], params)
 
     def active_counts(self, pipeline_id: int) -> list[Row]:
         return self._all("active_counts", pipeline_id=pipeline_id)
