@@ -42,3 +42,23 @@ def test_the_setting_is_restored_when_the_block_fails(db_url: str) -> None:
         assert _synchronous(store) in (None, "on")
     finally:
         store.close()
+
+
+def test_sqlite_commits_are_in_the_database_file_when_the_block_ends(tmp_path: object) -> None:
+    """SQLite with ``synchronous=NORMAL`` syncs the WAL only at a checkpoint: the block ends with
+    one, so the commits are in the database file itself (read here without its WAL)."""
+    import shutil
+    import sqlite3
+    from pathlib import Path
+
+    db = Path(str(tmp_path)) / "c.db"
+    store = open_store(f"sqlite:///{db}")
+    try:
+        with store.flushed_at_end(), store.transaction() as tx:
+            tx.insert_pipeline("p", 1.0)
+        copy = db.with_name("copy.db")
+        shutil.copyfile(db, copy)  # the main file alone: no -wal beside it
+        names = [r[0] for r in sqlite3.connect(copy).execute("SELECT name FROM pipelines")]
+        assert names == ["p"]
+    finally:
+        store.close()

@@ -146,7 +146,14 @@ class SqliteConnection:
         self._db.close()
 
     def set_synchronous(self, on: bool) -> None:
-        """Commits are durable against a crash of this process either way (WAL, ``NORMAL``)."""
+        """Commits survive a crash of this process either way (WAL, ``NORMAL``); turning it back
+        on checkpoints the WAL, which syncs it first and then the database file, so what was
+        committed also survives a crash of the machine (``NORMAL`` syncs only at checkpoints)."""
+        if on:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as exc:
+                raise StoreError(f"database error: {exc}") from exc
 
 
 class PostgresConnection:

@@ -680,7 +680,8 @@ class SqlStore:
         For ``conveyor run`` on PostgreSQL: every commit is still atomic and visible, and a crash of
         conveyor loses none (the server has them); a crash of the database host may lose the last
         fraction of a second, as SQLite's WAL with ``synchronous=NORMAL`` may. When the block ends
-        (the command returns), everything is on disk. SQLite: no change."""
+        (the command returns), everything is on disk. SQLite (WAL with ``synchronous=NORMAL``,
+        which syncs only at checkpoints): a checkpoint when the block ends, for the same promise."""
         conn = self._conn
         conn.set_synchronous(False)
         try:
