@@ -159,5 +159,10 @@ def cluster(tmp: Path, db_url: str, lease_seconds: float = 2.0) -> Iterator[Clus
     c = Cluster(tmp, db_url, lease_seconds)
     try:
         yield c
-    finally:
+    except BaseException:
+        c.close()
+        for proc in c.procs:  # what each process said, for a failure seen only under load
+            print(f"--- {proc.log.name} (the end)\n{proc.log.read_text(errors='replace')[-3000:]}")
+        raise
+    else:
         c.close()
