@@ -93,6 +93,10 @@ def test_two_reads_sent_together_see_the_transaction_s_writes(store: Store) -> N
         )
         assert rows == [{"n": 1}]
         assert [r["name"] for r in rest] == ["queued-write"]
+        assert list(rest) == []  # done stays done (the scheduler may ask again)
+        _, unread = conn.execute_then_iterate("SELECT 1 AS one", {}, "SELECT name FROM tokens", {})
+        unread.close()  # released without a row read; the transaction goes on
+        assert [r["name"] for r in tx.tokens()] == ["queued-write"]
     assert _token_names(store) == ["queued-write"]
     with pytest.raises(StoreError), store.transaction() as tx:
         tx.insert_token("lost", "viewer", "hash-l", 0.0)

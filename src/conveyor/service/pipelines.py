@@ -238,11 +238,13 @@ class PipelineOps(ServiceBase):
             if inp.passed and self._passed_version(ctx, inp.name, inp.passed) is None:
                 return False
         unseen = [
-            jid for inp in job.job_inputs if inp.trigger and (jid := ctx.job_ids.get(inp.name)) not in seen
+            jid
+            for inp in job.job_inputs
+            if inp.trigger and (jid := ctx.job_ids.get(inp.name)) is not None and jid not in seen
         ]
         if len(unseen) > 1:  # a join's thousand upstream jobs: their statuses in one statement
-            statuses = ctx.tx.last_finished_statuses([j for j in unseen if j is not None])
-            seen.update({jid: statuses.get(jid) for jid in unseen if jid is not None})
+            statuses = ctx.tx.last_finished_statuses(unseen)
+            seen.update({jid: statuses.get(jid) for jid in unseen})
         for inp in job.job_inputs:
             jid = ctx.job_ids.get(inp.name)
             if jid is None:

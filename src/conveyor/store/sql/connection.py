@@ -18,6 +18,16 @@ from urllib.parse import unquote, urlsplit
 from conveyor.errors import BadInput, StoreError
 
 
+class LazyRows(Protocol):
+    """Rows read as they are iterated; ``close`` releases them even if none were read."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]: ...
+
+    def __next__(self) -> dict[str, Any]: ...
+
+    def close(self) -> None: ...
+
+
 class Connection(Protocol):
     dialect: str
 
@@ -33,7 +43,7 @@ class Connection(Protocol):
 
     def execute_then_iterate(
         self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], Generator[dict[str, Any], None, None]]: ...
+    ) -> tuple[list[dict[str, Any]], LazyRows]: ...
 
     def script(self, sql: str) -> None: ...
 
@@ -91,7 +101,7 @@ class SqliteConnection:
 
     def execute_then_iterate(
         self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], Generator[dict[str, Any], None, None]]:
+    ) -> tuple[list[dict[str, Any]], LazyRows]:
         """Two reads: the first's rows, and the second's lazily (it runs only if iterated)."""
         return self.execute(sql, params), self.iterate(then, then_params)
 
@@ -156,6 +166,29 @@ class SqliteConnection:
                 raise StoreError(f"database error: {exc}") from exc
 
 
+class _CursorRows:
+    """A psycopg cursor's rows as ``LazyRows``: a generator's ``finally`` would not run (nor close
+    the cursor) when no row is read."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor: Any = cursor
+
+    def __iter__(self) -> _CursorRows:
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        row: dict[str, Any] | None = None if self._cursor is None else self._cursor.fetchone()
+        if row is None:
+            self.close()
+            raise StopIteration  # again on every call once done, as an iterator must
+        return row
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+
+
 class PostgresConnection:
     dialect = "postgres"
 
@@ -207,7 +240,7 @@ class PostgresConnection:
 
     def execute_then_iterate(
         self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], Generator[dict[str, Any], None, None]]:
+    ) -> tuple[list[dict[str, Any]], LazyRows]:
         """Two reads in one round trip in a write transaction (both sent, then one sync): the
         first's rows, and the second's as they are read."""
         if self._pipe is None:
@@ -221,14 +254,7 @@ class PostgresConnection:
         except self._psycopg.Error as exc:
             second.close()
             raise StoreError(f"database error: {exc}") from exc
-
-        def rest() -> Generator[dict[str, Any], None, None]:
-            try:
-                yield from second
-            finally:
-                second.close()
-
-        return rows, rest()
+        return rows, _CursorRows(second)
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:

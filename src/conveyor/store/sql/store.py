@@ -6,13 +6,19 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from conveyor.errors import NotFound, SchemaTooNew
 from conveyor.store.base import Row
-from conveyor.store.sql.connection import AsyncPostgresReads, PostgresConnection, SqliteConnection, connect
+from conveyor.store.sql.connection import (
+    AsyncPostgresReads,
+    LazyRows,
+    PostgresConnection,
+    SqliteConnection,
+    connect,
+)
 from conveyor.store.sql.queries import migrations, queries
 from conveyor.store.sql.tx_bulk import BulkTx
 from conveyor.store.sql.tx_checks import ChecksTx
@@ -288,7 +294,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def set_causes(self, run_id: int, causes: list[dict[str, Any]]) -> None:
         self._run("set_causes", id=run_id, causes=_dumps(causes))
 
-    def pending_and_active(self, pipeline_id: int) -> tuple[list[Row], Generator[Row, None, None]]:
+    def pending_and_active(self, pipeline_id: int) -> tuple[list[Row], LazyRows]:
         """The pipeline's pending runs of jobs not paused (oldest first), and (job_name, status) of
         every active run, lazily: the scheduler stops reading once it knows. One round trip on
         PostgreSQL, where a scheduling step needs both; SQLite reads the active runs only if iterated."""
