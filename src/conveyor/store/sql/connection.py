@@ -172,12 +172,13 @@ class _CursorRows:
 
     def __init__(self, cursor: Any) -> None:
         self._cursor: Any = cursor
+        self._rows = iter(cursor)  # the cursor's own iteration: fetchone checks more per row
 
     def __iter__(self) -> _CursorRows:
         return self
 
     def __next__(self) -> dict[str, Any]:
-        row: dict[str, Any] | None = None if self._cursor is None else self._cursor.fetchone()
+        row: dict[str, Any] | None = None if self._cursor is None else next(self._rows, None)
         if row is None:
             self.close()
             raise StopIteration  # again on every call once done, as an iterator must
