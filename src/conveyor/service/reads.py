@@ -291,10 +291,9 @@ class ReadOps(ServiceBase):
         """Job name -> the input versions (and upstream runs) its latest started run read."""
         with self.store.read() as tx:
             prow = self._pipeline(tx, pipeline)
-            names = {j["id"]: j["name"] for j in tx.jobs(prow["id"])}
             out: dict[str, list[Row]] = {}
-            for row in tx.web_latest_started_inputs(prow["id"]):
-                out.setdefault(names[row["job_id"]], []).append(row)
+            for row in tx.web_latest_started_inputs(prow["id"]):  # each row names its job
+                out.setdefault(row["job_name"], []).append(row)
             return out
 
     def inputs_of_runs(self, run_ids: list[int]) -> dict[int, list[Row]]:

@@ -28,7 +28,7 @@ ORDER BY b.version_id, r.id DESC;
 
 -- name: web_latest_started_inputs
 SELECT i.run_id, i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number,
-       u.number AS upstream_number, m.job_id
+       u.number AS upstream_number, m.job_id, j.name AS job_name
 FROM jobs j
 CROSS JOIN LATERAL (SELECT id, job_id FROM runs WHERE job_id = j.id AND started_at IS NOT NULL
                     ORDER BY id DESC LIMIT 1) m

@@ -8,7 +8,7 @@ SELECT (SELECT coalesce(max(id), 0) FROM runs WHERE pipeline_id = :pipeline_id) 
 -- name: web_latest_started_inputs
 -- one probe per job (runs_job, newest first), not a GROUP BY over every run of the pipeline
 SELECT i.run_id, i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number,
-       u.number AS upstream_number, j.id AS job_id
+       u.number AS upstream_number, j.id AS job_id, j.name AS job_name
 FROM jobs j
 JOIN run_inputs i ON i.run_id = (SELECT max(id) FROM runs r WHERE r.job_id = j.id AND r.started_at IS NOT NULL)
 LEFT JOIN resource_versions v ON v.id = i.version_id
