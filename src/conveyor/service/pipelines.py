@@ -93,10 +93,7 @@ class PipelineOps(ServiceBase):
                         tx.update_job(jrow["id"], job_digest, True)
                 if reason and not job.manual_only:
                     changed[job.name] = reason
-            if len(new_jobs) == 1:
-                ctx.job_ids[new_jobs[0][0]] = tx.insert_job(pid, *new_jobs[0])
-            elif new_jobs:
-                ctx.job_ids.update(tx.insert_jobs(pid, new_jobs))
+            ctx.job_ids.update(tx.insert_jobs(pid, new_jobs))
             # A changed job whose upstream also changed is started by that upstream's success: starting
             # it now too would only park a pending run behind it (and cost every scheduling step).
             changed_mask = 0
@@ -237,12 +234,14 @@ class PipelineOps(ServiceBase):
         for inp in job.resource_inputs:
             if inp.passed and self._passed_version(ctx, inp.name, inp.passed) is None:
                 return False
+        # ``seen``: one decision asks once per upstream job (a fan-out's 1,000 runs share one), and
+        # a join's thousand upstream jobs are asked in one statement
         unseen = [
             jid
             for inp in job.job_inputs
             if inp.trigger and (jid := ctx.job_ids.get(inp.name)) is not None and jid not in seen
         ]
-        if len(unseen) > 1:  # a join's thousand upstream jobs: their statuses in one statement
+        if unseen:
             statuses = ctx.tx.last_finished_statuses(unseen)
             seen.update({jid: statuses.get(jid) for jid in unseen})
         for inp in job.job_inputs:
@@ -250,9 +249,6 @@ class PipelineOps(ServiceBase):
             if jid is None:
                 return False
             if inp.trigger:
-                # ``seen``: one decision asks once per upstream job (a fan-out's 1,000 runs share one)
-                if jid not in seen:
-                    seen[jid] = ctx.tx.last_finished_status(jid)
                 if seen[jid] != RunStatus.SUCCEEDED:
                     return False
             elif jid not in self._succeeded_jobs:

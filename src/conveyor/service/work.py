@@ -223,7 +223,8 @@ class WorkerOps(TaskOps):
         """The versions (and upstream runs) a run of ``job`` reads, shaped like ``tx.run_inputs``
         rows: the run's spec is made from them without reading back what was just written."""
         rows = []
-        upstreams = self._upstream_runs(ctx, job)
+        upstream_ids = [jid for inp in job.job_inputs if (jid := ctx.job_ids.get(inp.name)) is not None]
+        upstreams = ctx.tx.last_succeeded_runs(upstream_ids)
         for inp in job.inputs:
             version: Row | None = None
             upstream: Row | None = None
@@ -253,15 +254,6 @@ class WorkerOps(TaskOps):
             )
         rows.sort(key=lambda r: str(r["name"]))
         return rows
-
-    def _upstream_runs(self, ctx: Ctx, job: Job) -> dict[int, Row]:
-        """The latest successful run of each upstream job the job reads: job id -> run. A join of
-        a thousand jobs reads them in one statement; one upstream job, with the one-row query."""
-        ids = [jid for inp in job.job_inputs if (jid := ctx.job_ids.get(inp.name)) is not None]
-        if len(ids) != 1:
-            return ctx.tx.last_succeeded_runs(ids) if ids else {}
-        run = ctx.tx.last_succeeded_run(ids[0])
-        return {ids[0]: run} if run is not None else {}
 
     def _blobs(self, tx: Tx, shas: dict[str, str]) -> dict[str, bytes]:
         out = {}

@@ -188,7 +188,9 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
 
     def insert_jobs(self, pipeline_id: int, jobs: list[tuple[str, str]]) -> dict[str, int]:
         """A job for each (name, digest) in one statement: name -> id (a 1,000-job pipeline's
-        first apply is one round trip, not a thousand)."""
+        first apply is one round trip, not a thousand; one job takes the one-row statement)."""
+        if len(jobs) <= 1:
+            return {name: self.insert_job(pipeline_id, name, digest) for name, digest in jobs}
         if self.dialect == "postgres":
             params: dict[str, Any] = {"names": [j[0] for j in jobs], "digests": [j[1] for j in jobs]}
         else:
@@ -373,7 +375,11 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
 
     def last_succeeded_runs(self, job_ids: list[int]) -> dict[int, Row]:
         """``last_succeeded_run`` of several jobs in one statement (a join's thousand upstream jobs):
-        job id -> its run; a job that never succeeded is missing."""
+        job id -> its run; a job that never succeeded is missing. One job (a chain's every step)
+        takes the one-row query, cheaper on SQLite than going through a JSON array."""
+        if len(job_ids) <= 1:
+            runs = {jid: self.last_succeeded_run(jid) for jid in job_ids}
+            return {jid: run for jid, run in runs.items() if run is not None}
         return {r.pop("job_id"): r for r in self._all("last_succeeded_runs", job_ids=self._ids(job_ids))}
 
     def last_finished_status(self, job_id: int) -> str | None:
@@ -381,7 +387,11 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         return None if status is None else str(status)
 
     def last_finished_statuses(self, job_ids: list[int]) -> dict[int, str]:
-        """``last_finished_status`` of several jobs in one statement; a job never finished is missing."""
+        """``last_finished_status`` of several jobs in one statement; a job never finished is
+        missing. One job takes the one-row query."""
+        if len(job_ids) <= 1:
+            statuses = {jid: self.last_finished_status(jid) for jid in job_ids}
+            return {jid: status for jid, status in statuses.items() if status is not None}
         rows = self._all("last_finished_statuses", job_ids=self._ids(job_ids))
         return {r["job_id"]: str(r["status"]) for r in rows}
 
