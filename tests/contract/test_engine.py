@@ -741,3 +741,23 @@ def test_applying_a_pipeline_costs_the_same_statements_for_3_jobs_or_300(
         finally:
             w.store.close()
     assert counts[0] == counts[1]
+
+
+def test_a_scheduling_step_reads_every_active_run_once_however_many(world: World) -> None:
+    """The active runs are read lazily (PostgreSQL: a first page with the pending runs, the rest only
+    when asked): all of them come, each once, and a step that stops early releases them."""
+    world.apply("jobs:\n" + "".join(f"  - {{name: j{i}, steps: ['true']}}\n" for i in range(50)))
+    with world.store.transaction() as tx:
+        pid = tx.pipeline_by_name(world.name)["id"]
+        queued = {r["id"] for r in tx.queued_runs(100, pid)}
+        assert len(queued) == 50
+        pending, active = tx.pending_and_active(pid)
+        assert pending == []
+        rows = list(active)
+        assert sorted(r["id"] for r in rows) == sorted(queued)
+        assert {r["status"] for r in rows} == {"queued"}
+        assert list(active) == []  # done stays done
+        _, unread = tx.pending_and_active(pid)
+        assert next(unread)["status"] == "queued"
+        unread.close()  # released after one row; the transaction goes on
+        assert len(tx.queued_runs(100, pid)) == 50

@@ -83,24 +83,20 @@ def test_an_error_of_the_caller_after_a_refused_write_rolls_back(store: Store) -
 
 
 def test_two_reads_sent_together_see_the_transaction_s_writes(store: Store) -> None:
-    """``execute_then_iterate`` (one round trip on PostgreSQL): both reads run after the writes
-    queued before them, and a refused first read rolls the whole transaction back."""
+    """``execute_pair`` (one round trip on PostgreSQL): both reads run after the writes queued
+    before them, and a refused first read rolls the whole transaction back."""
     with store.transaction() as tx:
         tx.insert_token("queued-write", "viewer", "hash-q", 0.0)  # rides with the reads
-        conn = tx._conn
-        rows, rest = conn.execute_then_iterate(
+        rows, rest = tx._conn.execute_pair(
             "SELECT count(*) AS n FROM tokens", {}, "SELECT name FROM tokens ORDER BY name", {}
         )
         assert rows == [{"n": 1}]
         assert [r["name"] for r in rest] == ["queued-write"]
-        assert list(rest) == []  # done stays done (the scheduler may ask again)
-        _, unread = conn.execute_then_iterate("SELECT 1 AS one", {}, "SELECT name FROM tokens", {})
-        unread.close()  # released without a row read; the transaction goes on
         assert [r["name"] for r in tx.tokens()] == ["queued-write"]
     assert _token_names(store) == ["queued-write"]
     with pytest.raises(StoreError), store.transaction() as tx:
         tx.insert_token("lost", "viewer", "hash-l", 0.0)
-        tx._conn.execute_then_iterate("SELECT no_such_column FROM tokens", {}, "SELECT 1 AS one", {})
+        tx._conn.execute_pair("SELECT no_such_column FROM tokens", {}, "SELECT 1 AS one", {})
     assert _token_names(store) == ["queued-write"]
     with store.transaction() as tx:
         tx.insert_token("after", "viewer", "hash-after", 0.0)

@@ -6,6 +6,16 @@ SELECT * FROM pipelines WHERE name = :name FOR UPDATE;
 -- name: lock_pipeline
 SELECT * FROM pipelines WHERE id = :id FOR UPDATE;
 
+-- name: active_jobs_first
+-- a first page of active_jobs, in no order: LIMIT stops the index scan early
+SELECT id, job_name, status FROM runs
+WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued', 'running') LIMIT :limit;
+
+-- name: active_jobs_rest
+SELECT id, job_name, status FROM runs
+WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued', 'running')
+  AND id <> ALL(:seen);
+
 -- name: run_to_finish
 -- The pipeline first, then the run: the order every writer of a run's row takes them in (cancel
 -- locks the pipeline, then updates the run). Locked, the run shows its latest status.

@@ -133,7 +133,7 @@ SELECT r.id, r.job_id, r.job_name, r.not_before, r.approved FROM runs r JOIN job
 WHERE r.pipeline_id = :pipeline_id AND r.status = 'pending' AND j.paused = 0 ORDER BY r.id;
 
 -- name: active_jobs
-SELECT job_name, status FROM runs
+SELECT id, job_name, status FROM runs
 WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', 'queued', 'running');
 
 -- name: active_counts

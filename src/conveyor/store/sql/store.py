@@ -6,7 +6,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,6 +29,33 @@ from conveyor.store.sql.tx_web import WebTx
 from conveyor.store.sql.txbase import TxBase, _dumps
 
 _BEFORE_ALL = 2**62
+#: PostgreSQL: the active runs a scheduling step reads with its pending ones (see ``pending_and_active``)
+_ACTIVE_PAGE = 32
+
+
+class _FirstPageThenRest:
+    """``LazyRows`` of a first page already read and, only once it is used up, the rest."""
+
+    def __init__(self, first: list[Row], rest: Callable[[], list[Row]] | None) -> None:
+        self._rows = iter(first)
+        self._rest = rest
+
+    def __iter__(self) -> _FirstPageThenRest:
+        return self
+
+    def __next__(self) -> Row:
+        row = next(self._rows, None)
+        if row is None and self._rest is not None:
+            self._rows = iter(self._rest())
+            self._rest = None
+            row = next(self._rows, None)
+        if row is None:
+            raise StopIteration
+        return row
+
+    def close(self) -> None:
+        self._rest = None
+
 
 #: One write lock per SQLite file in this process: SQLite lets one writer in at a time, and writers
 #: that wait on ``busy_timeout`` poll with sleeps of up to 100 ms, unfairly (a newcomer may win while
@@ -297,12 +324,25 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         self._run("set_causes", id=run_id, causes=_dumps(causes))
 
     def pending_and_active(self, pipeline_id: int) -> tuple[list[Row], LazyRows]:
-        """The pipeline's pending runs of jobs not paused (oldest first), and (job_name, status) of
-        every active run, lazily: the scheduler stops reading once it knows. One round trip on
-        PostgreSQL, where a scheduling step needs both; SQLite reads the active runs only if iterated."""
+        """The pipeline's pending runs of jobs not paused (oldest first), and (id, job_name, status)
+        of every active run, lazily: the scheduler stops reading once it knows (a wide fan-out has a
+        thousand runs queued, and the first one read keeps its join waiting).
+
+        SQLite reads the active runs only as they are iterated. PostgreSQL sends a read's every row,
+        so it reads a first page of them with the pending runs, in one round trip, and the rest only
+        if the scheduler asks for more."""
         params = {"pipeline_id": pipeline_id}
         q = self._q
-        return self._conn.execute_then_iterate(q["pending_runs"], params, q["active_jobs"], params)
+        if self.dialect == "sqlite":
+            return self._all("pending_runs", **params), self._conn.iterate(q["active_jobs"], params)
+        pending, first = self._conn.execute_pair(
+            q["pending_runs"], params, q["active_jobs_first"], {**params, "limit": _ACTIVE_PAGE}
+        )
+
+        def rest() -> list[Row]:
+            return self._all("active_jobs_rest", pipeline_id=pipeline_id, seen=[r["id"] for r in first])
+
+        return pending, _FirstPageThenRest(first, rest if len(first) == _ACTIVE_PAGE else None)
 
     def active_counts(self, pipeline_id: int) -> list[Row]:
         return self._all("active_counts", pipeline_id=pipeline_id)
