@@ -751,13 +751,43 @@ def test_a_scheduling_step_reads_every_active_run_once_however_many(world: World
         pid = tx.pipeline_by_name(world.name)["id"]
         queued = {r["id"] for r in tx.queued_runs(100, pid)}
         assert len(queued) == 50
-        pending, active = tx.pending_and_active(pid)
+        pending, active, _ = tx.pending_and_active(pid)
         assert pending == []
         rows = list(active)
         assert sorted(r["id"] for r in rows) == sorted(queued)
         assert {r["status"] for r in rows} == {"queued"}
         assert list(active) == []  # done stays done
-        _, unread = tx.pending_and_active(pid)
+        _, unread, _ = tx.pending_and_active(pid)
         assert next(unread)["status"] == "queued"
         unread.close()  # released after one row; the transaction goes on
         assert len(tx.queued_runs(100, pid)) == 50
+
+
+def test_a_step_leases_the_oldest_queued_run_even_one_it_just_queued(world: World) -> None:
+    """Leasing after a scheduling step takes the oldest queued runs, counting those the step itself
+    queued (PostgreSQL reads the queue with the step's first reads, before it queues anything)."""
+    world.apply(
+        """
+        resources:
+          - {name: src, type: generic}
+        jobs:
+          - {name: u, steps: ["true"]}
+          - {name: a, inputs: [{job: u}], steps: ["true"]}
+          - {name: b, inputs: [{resource: src, trigger: false}], steps: ["true"]}
+        """
+    )
+    svc = world.service
+    me = svc.register_worker("one")
+    (u,) = svc.lease(me, 1, "line")
+    svc.trigger_job("a", "line")  # waits for u
+    svc.trigger_job("b", "line")  # may go at once
+    runs = {r["job_name"]: r for r in svc.runs("line")}
+    assert runs["a"]["status"] == "pending" and runs["b"]["status"] == "queued"
+    assert runs["a"]["id"] < runs["b"]["id"]
+    _, more = svc.complete_many_and_lease(me, [("run", u.run_id, RunResult(status="succeeded"))], 1, "line")
+    assert [s.job for s in more] == ["a"]  # queued by this step, older than b
+    _, more = svc.complete_many_and_lease(
+        me, [("run", more[0].run_id, RunResult(status="succeeded"))], 1, "line"
+    )
+    assert [s.job for s in more] == ["b"]
+    assert svc.run(more[0].run_id)["status"] == "running"

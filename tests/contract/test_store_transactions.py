@@ -83,20 +83,23 @@ def test_an_error_of_the_caller_after_a_refused_write_rolls_back(store: Store) -
 
 
 def test_two_reads_sent_together_see_the_transaction_s_writes(store: Store) -> None:
-    """``execute_pair`` (one round trip on PostgreSQL): both reads run after the writes queued
-    before them, and a refused first read rolls the whole transaction back."""
+    """``execute_together`` (one round trip on PostgreSQL): the reads run after the writes queued
+    before them, in order, and a refused first read rolls the whole transaction back."""
     with store.transaction() as tx:
         tx.insert_token("queued-write", "viewer", "hash-q", 0.0)  # rides with the reads
-        rows, rest = tx._conn.execute_pair(
-            "SELECT count(*) AS n FROM tokens", {}, "SELECT name FROM tokens ORDER BY name", {}
+        rows, rest, last = tx._conn.execute_together(
+            ("SELECT count(*) AS n FROM tokens", {}),
+            ("SELECT name FROM tokens ORDER BY name", {}),
+            ("SELECT 2 AS two", {}),
         )
         assert rows == [{"n": 1}]
         assert [r["name"] for r in rest] == ["queued-write"]
+        assert last == [{"two": 2}]
         assert [r["name"] for r in tx.tokens()] == ["queued-write"]
     assert _token_names(store) == ["queued-write"]
     with pytest.raises(StoreError), store.transaction() as tx:
         tx.insert_token("lost", "viewer", "hash-l", 0.0)
-        tx._conn.execute_pair("SELECT no_such_column FROM tokens", {}, "SELECT 1 AS one", {})
+        tx._conn.execute_together(("SELECT no_such_column FROM tokens", {}), ("SELECT 1 AS one", {}))
     assert _token_names(store) == ["queued-write"]
     with store.transaction() as tx:
         tx.insert_token("after", "viewer", "hash-after", 0.0)

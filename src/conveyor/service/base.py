@@ -49,6 +49,9 @@ class Ctx:
     resource_rows: dict[str, Row]
     triggered: list[str] = field(default_factory=list)
     new_versions: list[str] = field(default_factory=list)
+    #: what leasing from this pipeline would read now, when the scheduling step read it already
+    #: (``_promote`` with ``lease``); used once
+    leasable: list[Row] | None = None
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

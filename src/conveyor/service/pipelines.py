@@ -265,9 +265,12 @@ class PipelineOps(ServiceBase):
             return None
         return ctx.tx.latest_version_passed(rrow["id"], resource, job_ids)
 
-    def _promote(self, ctx: Ctx) -> Decision:
+    def _promote(self, ctx: Ctx, lease: int = 0) -> Decision:
+        """Queue (or hold for approval) the pending runs that may move on. With ``lease``, the
+        worker leases up to that many of the pipeline's runs next in this transaction: the store
+        may read them now, with the pending runs, and they are left in ``ctx.leasable``."""
         tx = ctx.tx
-        pending, active = tx.pending_and_active(ctx.pipeline_id)
+        pending, active, queued = tx.pending_and_active(ctx.pipeline_id, lease)
         seen: dict[int, str | None] = {}
         try:
             if not pending:
@@ -282,6 +285,8 @@ class PipelineOps(ServiceBase):
         finally:
             active.close()
         tx.queue_runs(decision.queue, ctx.now)
+        if queued is not None:
+            ctx.leasable = tx.queued_after(queued, pending, decision.queue, ctx.now, lease)
         if decision.queue:
             self._mark_queued()
         for run_id in decision.await_approval:

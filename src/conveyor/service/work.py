@@ -184,11 +184,12 @@ class WorkerOps(TaskOps):
                 pipeline_id = self._pipeline_ids[pipeline] = prow["id"]
         specs = []
         ctxs: dict[int, Ctx] = {ctx.pipeline_id: ctx} if ctx is not None else {}
-        queued = (
-            tx.queued_runs(limit, pipeline_id)
-            if labels is None
-            else tx.queued_runs_on(limit, accepted_requirements(labels), pipeline_id)
-        )
+        if labels is None and ctx is not None and ctx.leasable is not None and ctx.pipeline_id == pipeline_id:
+            queued, ctx.leasable = ctx.leasable[:limit], None  # read with the scheduling step's reads
+        elif labels is None:
+            queued = tx.queued_runs(limit, pipeline_id)
+        else:
+            queued = tx.queued_runs_on(limit, accepted_requirements(labels), pipeline_id)
         for run in queued:
             pid = run["pipeline_id"]
             if pid not in ctxs:
@@ -398,9 +399,11 @@ class WorkerOps(TaskOps):
                 rows.append(row)
                 if ctx is not None:
                     ctxs[ctx.pipeline_id] = ctx
+            # leasing from one pipeline (``conveyor run``), its scheduling step may read the lease too
+            one = self._pipeline_ids.get(pipeline) if pipeline and labels is None and worker_id else None
             for ctx in ctxs.values():
-                self._promote(ctx)
-            last = next(reversed(ctxs.values()), None)
+                self._promote(ctx, lease if ctx.pipeline_id == one else 0)
+            last = ctxs.get(one) if one is not None else next(reversed(ctxs.values()), None)
             more = (
                 self._lease_any(tx, worker_id, lease, pipeline, workflow, labels, now, last)
                 if lease > 0 and worker_id

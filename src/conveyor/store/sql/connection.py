@@ -41,9 +41,7 @@ class Connection(Protocol):
 
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]: ...
 
-    def execute_pair(
-        self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]: ...
+    def execute_together(self, *statements: tuple[str, dict[str, Any]]) -> list[list[dict[str, Any]]]: ...
 
     def script(self, sql: str) -> None: ...
 
@@ -99,11 +97,9 @@ class SqliteConnection:
         finally:
             cursor.close()
 
-    def execute_pair(
-        self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Two reads' rows (one round trip on PostgreSQL)."""
-        return self.execute(sql, params), self.execute(then, then_params)
+    def execute_together(self, *statements: tuple[str, dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """Several reads' rows, in order (one round trip on PostgreSQL)."""
+        return [self.execute(sql, params) for sql, params in statements]
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:
@@ -222,20 +218,22 @@ class PostgresConnection:
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
-    def execute_pair(
-        self, sql: str, params: dict[str, Any], then: str, then_params: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Two reads in one round trip in a write transaction (both sent, then one sync)."""
+    def execute_together(self, *statements: tuple[str, dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """Several reads in one round trip in a write transaction (all sent, then one sync), each
+        seeing the writes sent before it; their rows, in order."""
         if self._pipe is None:
-            return self.execute(sql, params), self.execute(then, then_params)
+            return [self.execute(sql, params) for sql, params in statements]
+        cursors = [self._cur] + [self._db.cursor() for _ in statements[1:]]
         try:
-            with self._db.cursor() as second:
-                self._cur.execute(sql, params)
-                second.execute(then, then_params)
-                self._pipe.sync()
-                return self._rows(self._cur), self._rows(second)
+            for cur, (sql, params) in zip(cursors, statements, strict=True):
+                cur.execute(sql, params)
+            self._pipe.sync()
+            return [self._rows(cur) for cur in cursors]
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
+        finally:
+            for cur in cursors[1:]:
+                cur.close()
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:

@@ -6,6 +6,13 @@ SELECT * FROM pipelines WHERE name = :name FOR UPDATE;
 -- name: lock_pipeline
 SELECT * FROM pipelines WHERE id = :id FOR UPDATE;
 
+-- name: pending_runs_to_lease
+-- pending_runs with the columns of queued_runs_of_pipeline: those the step queues can be leased at once
+SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
+        ORDER BY s.id DESC LIMIT 1) AS previous_state_files
+FROM runs r JOIN jobs j ON j.id = r.job_id
+WHERE r.pipeline_id = :pipeline_id AND r.status = 'pending' AND j.paused = 0 ORDER BY r.id;
+
 -- name: active_jobs_first
 -- a first page of active_jobs, in no order: LIMIT stops the index scan early
 SELECT id, job_name, status FROM runs

@@ -323,26 +323,55 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def set_causes(self, run_id: int, causes: list[dict[str, Any]]) -> None:
         self._run("set_causes", id=run_id, causes=_dumps(causes))
 
-    def pending_and_active(self, pipeline_id: int) -> tuple[list[Row], LazyRows]:
+    def pending_and_active(
+        self, pipeline_id: int, lease: int = 0
+    ) -> tuple[list[Row], LazyRows, list[Row] | None]:
         """The pipeline's pending runs of jobs not paused (oldest first), and (id, job_name, status)
         of every active run, lazily: the scheduler stops reading once it knows (a wide fan-out has a
         thousand runs queued, and the first one read keeps its join waiting).
 
         SQLite reads the active runs only as they are iterated. PostgreSQL sends a read's every row,
         so it reads a first page of them with the pending runs, in one round trip, and the rest only
-        if the scheduler asks for more."""
+        if the scheduler asks for more. With ``lease``, PostgreSQL also reads in that round trip what
+        ``queued_runs(lease, pipeline_id)`` would, before the step's own writes, and the pending runs
+        with every column it returns, so a step that leases next needs no read of its own (see
+        ``queued_after``); the third item is None when it did not (SQLite: a read costs no round
+        trip there)."""
         params = {"pipeline_id": pipeline_id}
         q = self._q
         if self.dialect == "sqlite":
-            return self._all("pending_runs", **params), self._conn.iterate(q["active_jobs"], params)
-        pending, first = self._conn.execute_pair(
-            q["pending_runs"], params, q["active_jobs_first"], {**params, "limit": _ACTIVE_PAGE}
-        )
+            active = self._conn.iterate(q["active_jobs"], params)
+            return self._all("pending_runs", **params), active, None
+        page = {**params, "limit": _ACTIVE_PAGE}
+        if lease > 0:
+            pending, first, queued = self._conn.execute_together(
+                (q["pending_runs_to_lease"], params),
+                (q["active_jobs_first"], page),
+                (q["queued_runs_of_pipeline"], {**params, "limit": lease}),
+            )
+        else:
+            pending, first = self._conn.execute_together(
+                (q["pending_runs"], params), (q["active_jobs_first"], page)
+            )
+            queued = None
 
         def rest() -> list[Row]:
             return self._all("active_jobs_rest", pipeline_id=pipeline_id, seen=[r["id"] for r in first])
 
-        return pending, _FirstPageThenRest(first, rest if len(first) == _ACTIVE_PAGE else None)
+        return pending, _FirstPageThenRest(first, rest if len(first) == _ACTIVE_PAGE else None), queued
+
+    def queued_after(
+        self, queued: list[Row], pending: list[Row], queue: list[int], now: float, limit: int
+    ) -> list[Row]:
+        """What ``queued_runs(limit, pipeline)`` reads once ``queue_runs(queue, now)`` is written,
+        from what it read before (``queued``) and the pending rows read with it (every column):
+        the oldest of both. The runs just queued are locked by that write, the others by the read,
+        so no other worker can take them meanwhile."""
+        if not queue:
+            return queued[:limit]
+        ids = set(queue)
+        now_queued = [{**r, "status": "queued", "queued_at": now} for r in pending if r["id"] in ids]
+        return sorted(queued + now_queued, key=lambda r: int(r["id"]))[:limit]
 
     def active_counts(self, pipeline_id: int) -> list[Row]:
         return self._all("active_counts", pipeline_id=pipeline_id)
