@@ -125,6 +125,9 @@ class ServiceBase:
         self._meta: dict[tuple[int, int], tuple[dict[str, int], dict[str, Row]]] = {}
         #: jobs known to have succeeded at least once: that only ever becomes true.
         self._succeeded_jobs: set[int] = set()
+        #: run id -> the ids of the jobs its success triggers, noted when this process leased it, so
+        #: that the completion reads their open runs with the run itself (a hint: checked on use)
+        self._consumers_of_leased: dict[int, list[int]] = {}
         #: workflow id -> (row revision, execution) as this process last saved it; taken out on use, so
         #: a rolled-back transaction leaves nothing stale behind
         self._executions: dict[int, tuple[int, Any]] = {}

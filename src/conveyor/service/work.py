@@ -24,6 +24,8 @@ _INPUT_KEYS = ("name", "kind", "version_id", "upstream_run_id")
 OnLeased = Callable[[list[RunSpec]], None]
 #: A worker may carry at most this many labels: leasing matches every subset of them.
 MAX_LABELS = 10
+#: At most this many leased runs' consumers are remembered (``_consumers_of_leased``).
+_MAX_HINTS = 10_000
 
 
 def accepted_requirements(labels: dict[str, str]) -> list[str]:
@@ -218,6 +220,11 @@ class WorkerOps(TaskOps):
             for observe in self.on_leased:
                 observe(ctx.now - run["queued_at"])
         tx.add_event("run.started", ctx.now, ctx.pipeline_id, run["id"], worker=worker_id)
+        consumers = graph.job_consumers.get(job.name)
+        if consumers:
+            if len(self._consumers_of_leased) >= _MAX_HINTS:  # runs whose end another process saw
+                self._consumers_of_leased.clear()
+            self._consumers_of_leased[run["id"]] = [ctx.job_ids[c] for c in dict.fromkeys(consumers)]
         return self._spec(ctx, graph.pipeline, job, run, resolved)
 
     def _resolve_inputs(self, ctx: Ctx, job: Job) -> list[dict[str, Any]]:
@@ -419,16 +426,21 @@ class WorkerOps(TaskOps):
         """Record one finished run (its pipeline's context, to decide what moves on) or task."""
         if kind == "task":
             return self._complete_task(tx, worker_id, run_id, result, now), None
-        found = tx.run_to_finish(run_id)
+        consumers = self._consumers_of_leased.pop(run_id, None)
+        found = tx.run_to_finish(run_id, consumers)
         if found is None:
             raise NotFound(f"no run {run_id}")
-        run, prow = found
+        run, prow, open_runs = found
         if run["status"] != RunStatus.RUNNING or (worker_id is not None and run["worker_id"] != worker_id):
             raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
         ctx = self._ctx(tx, prow, now)
-        return self._finish(ctx, run, result), ctx
+        read = (consumers, open_runs) if consumers is not None and open_runs is not None else None
+        return self._finish(ctx, run, result, read), ctx
 
-    def _finish(self, ctx: Ctx, run: Row, result: RunResult) -> Row:
+    def _finish(
+        self, ctx: Ctx, run: Row, result: RunResult, open_runs: tuple[list[int], dict[int, Row]] | None = None
+    ) -> Row:
+        """Record a finished run. ``open_runs``: its consumers' open runs, read with the run."""
         tx = ctx.tx
         run_id, job_name = run["id"], run["job_name"]
         status = RunStatus(result.status)
@@ -482,7 +494,10 @@ class WorkerOps(TaskOps):
             self._succeeded_jobs.add(run["job_id"])
             consumers = ctx.graph.job_consumers.get(job_name, ())
             if consumers:
-                self._trigger_all(ctx, consumers, {"kind": "job", "job": job_name, "number": run["number"]})
+                # versions made above, or a workflow told, may have triggered some of them since
+                still = open_runs if not result.outputs and '"workflow"' not in run["causes"] else None
+                cause = {"kind": "job", "job": job_name, "number": run["number"]}
+                self._trigger_all(ctx, consumers, cause, still)
         elif status in RETRYABLE:
             graph = self._graph(tx, ctx.pipeline_id, run["pipeline_version"])
             job = graph.pipeline.job(job_name)
@@ -521,7 +536,7 @@ class WorkerOps(TaskOps):
                 found = tx.run_to_finish(row["id"])  # locked: its worker may report it meanwhile
                 if found is None or found[0]["status"] != RunStatus.RUNNING:
                     continue
-                run, prow = found
+                run, prow, _ = found
                 ctx = self._ctx(tx, prow, now)
                 self._finish(ctx, run, RunResult(status=RunStatus.ERRORED, message=f"interrupted: {why}"))
                 self._promote(ctx)

@@ -104,7 +104,7 @@ RETURNING id;
 SELECT * FROM runs WHERE id = :id;
 
 -- name: pending_run_of_job
-SELECT id, causes, status, created_at FROM runs
+SELECT id, job_id, causes, status, created_at FROM runs
 WHERE job_id = :job_id AND status IN ('pending', 'waiting_approval', 'queued') AND inputs_pinned = 0
 ORDER BY id DESC LIMIT 1;
 

@@ -33,6 +33,14 @@ _BEFORE_ALL = 2**62
 _ACTIVE_PAGE = 32
 
 
+def _newest_per_job(rows: list[Row]) -> dict[int, Row]:
+    """Rows newest first -> job id: the first (newest) row of each job."""
+    out: dict[int, Row] = {}
+    for row in rows:
+        out.setdefault(row["job_id"], row)
+    return out
+
+
 class _FirstPageThenRest:
     """``LazyRows`` of a first page already read and, only once it is used up, the rest."""
 
@@ -86,15 +94,28 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def pipelines(self) -> list[Row]:
         return self._all("pipelines")
 
-    def run_to_finish(self, run_id: int) -> tuple[Row, Row] | None:
+    def run_to_finish(
+        self, run_id: int, open_runs_of: list[int] | None = None
+    ) -> tuple[Row, Row, dict[int, Row] | None] | None:
         """A run about to be finished and its pipeline ({id, current_version}), both locked until
         the transaction ends (PostgreSQL; SQLite's write lock is global): one statement instead of
-        two on every completion, and a status that holds until ``finish_run``."""
-        row = self._one("run_to_finish", id=run_id)
-        if row is None:
+        two on every completion, and a status that holds until ``finish_run``.
+
+        With ``open_runs_of`` (job ids: the consumers the run's success would trigger), also
+        ``open_runs_of_jobs`` of them, read once the locks are held, in the same round trip
+        (None without)."""
+        if open_runs_of:
+            rows, opened = self._conn.execute_together(
+                (self._q["run_to_finish"], {"id": run_id}), self._open_runs_statement(open_runs_of)
+            )
+            open_runs = _newest_per_job(opened)
+        else:
+            rows, open_runs = self._all("run_to_finish", id=run_id), None
+        if not rows:
             return None
+        row = rows[0]
         version = row.pop("pipeline_current_version")
-        return row, {"id": row["pipeline_id"], "current_version": version}
+        return row, {"id": row["pipeline_id"], "current_version": version}, open_runs
 
     def lock_pipeline(self, pipeline_id: int) -> Row:
         """The pipeline, locked until the transaction ends (PostgreSQL; SQLite's write lock is global)."""
@@ -287,15 +308,20 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             "events": self.events_of_run(run_id),
         }
 
-    def pending_run_of_job(self, pipeline_id: int, job_id: int) -> Row | None:
-        return self._one("pending_run_of_job", pipeline_id=pipeline_id, job_id=job_id)
+    def open_runs_of_jobs(self, job_ids: list[int]) -> dict[int, Row]:
+        """Job id -> its newest open run (pending, waiting for approval or queued, inputs not
+        pinned): the run a trigger coalesces into."""
+        if not job_ids:
+            return {}
+        sql, params = self._open_runs_statement(job_ids)
+        return _newest_per_job(self._conn.execute(sql, params))
 
-    def pending_runs_of_jobs(self, job_ids: list[int]) -> dict[int, Row]:
-        """``pending_run_of_job`` for several jobs in one statement: job id -> its open run."""
-        out: dict[int, Row] = {}
-        for row in self._all("pending_runs_of_jobs", job_ids=self._ids(job_ids)):
-            out.setdefault(row["job_id"], row)  # newest first: the first seen is the one
-        return out
+    def _open_runs_statement(self, job_ids: list[int]) -> tuple[str, dict[str, Any]]:
+        # one job (a chain's every step): the one-row statement, 6 against 28 µs on SQLite here;
+        # the batch one pays off from two jobs on
+        if len(job_ids) == 1:
+            return self._q["pending_run_of_job"], {"job_id": job_ids[0]}
+        return self._q["pending_runs_of_jobs"], {"job_ids": self._ids(job_ids)}
 
     def insert_runs_numbered(
         self,
