@@ -189,8 +189,7 @@ class PipelineOps(ServiceBase):
         tx = ctx.tx
         jobs = list(dict.fromkeys(jobs))
         ids = [ctx.job_ids[job] for job in jobs]
-        read = open_runs is not None and open_runs[0] == ids
-        pending = open_runs[1] if open_runs is not None and read else tx.open_runs_of_jobs(ids)
+        pending = open_runs[1] if open_runs is not None and open_runs[0] == ids else tx.open_runs_of_jobs(ids)
         run_ids: dict[str, int] = {}
         new: list[tuple[int, str, str]] = []
         for job, job_id in zip(jobs, ids, strict=True):
