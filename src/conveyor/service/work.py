@@ -486,7 +486,8 @@ class WorkerOps(TaskOps):
         if result.log:
             tx.append_log(run_id, result.log, ctx.now)
         tx.add_event(f"run.{status}", ctx.now, ctx.pipeline_id, run_id, message=result.message)
-        if '"workflow"' in run["causes"]:
+        for_workflow = '"workflow"' in run["causes"]
+        if for_workflow:
             self._job_run_finished(ctx, run, status, result.properties)
         for count in self.on_finished:
             count(status)
@@ -495,7 +496,7 @@ class WorkerOps(TaskOps):
             consumers = ctx.graph.job_consumers.get(job_name, ())
             if consumers:
                 # versions made above, or a workflow told, may have triggered some of them since
-                still = open_runs if not result.outputs and '"workflow"' not in run["causes"] else None
+                still = open_runs if not result.outputs and not for_workflow else None
                 cause = {"kind": "job", "job": job_name, "number": run["number"]}
                 self._trigger_all(ctx, consumers, cause, still)
         elif status in RETRYABLE:

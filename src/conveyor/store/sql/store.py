@@ -368,18 +368,14 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         if self.dialect == "sqlite":
             active = self._conn.iterate(q["active_jobs"], params)
             return self._all("pending_runs", **params), active, None
-        page = {**params, "limit": _ACTIVE_PAGE}
+        statements = [
+            (q["pending_runs_to_lease" if lease > 0 else "pending_runs"], params),
+            (q["active_jobs_first"], {**params, "limit": _ACTIVE_PAGE}),
+        ]
         if lease > 0:
-            pending, first, queued = self._conn.execute_together(
-                (q["pending_runs_to_lease"], params),
-                (q["active_jobs_first"], page),
-                (q["queued_runs_of_pipeline"], {**params, "limit": lease}),
-            )
-        else:
-            pending, first = self._conn.execute_together(
-                (q["pending_runs"], params), (q["active_jobs_first"], page)
-            )
-            queued = None
+            statements.append((q["queued_runs_of_pipeline"], {**params, "limit": lease}))
+        pending, first, *ahead = self._conn.execute_together(*statements)
+        queued = ahead[0] if ahead else None
 
         def rest() -> list[Row]:
             return self._all("active_jobs_rest", pipeline_id=pipeline_id, seen=[r["id"] for r in first])
