@@ -353,8 +353,7 @@ def operations(
     read("run page (web)", run_page)
 
     def pipeline_page(i: int) -> None:
-        service.pipeline_detail(PIPELINE)
-        service.latest_inputs(PIPELINE)
+        service.pipeline_picture(PIPELINE)
         service.open_runs(PIPELINE)
 
     read("pipeline page (web)", pipeline_page)

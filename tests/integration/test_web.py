@@ -314,3 +314,25 @@ def test_a_versions_consumers_are_its_newest_runs_and_their_count(site: Site) ->
     )[:1]
     page = site.get("/ui/pipelines/webapp/resources/app-source").text
     assert f"and {len(readers(source[1])) - 5} more" in page
+
+
+def test_the_picture_shows_each_jobs_latest_started_runs_inputs(site: Site) -> None:
+    """A job whose newest run has not started yet still shows what its previous run read."""
+    service = site.service
+    started = service.runs_page("webapp", "build")[0]
+    _, inputs = service.pipeline_picture("webapp")
+    assert {i["run_id"] for i in inputs["build"]} == {started["id"]}
+    assert inputs["build"] == service.inputs_of_runs([started["id"]])[started["id"]]
+
+    service.trigger_job("build", "webapp")  # queued: it resolves its inputs only when it starts
+    detail, after = service.pipeline_picture("webapp")
+    latest = next(j["latest_run"] for j in detail["jobs"] if j["name"] == "build")
+    assert latest["id"] != started["id"] and latest["started_at"] is None
+    assert after["build"] == inputs["build"]
+    assert set(after) == set(inputs)  # every other job too
+    full = service.pipeline_detail("webapp")
+    assert [j["name"] for j in detail["jobs"]] == [j["name"] for j in full["jobs"]]
+    for brief, whole in zip(detail["jobs"], full["jobs"], strict=True):
+        shown = ("id", "number", "status", "started_at")
+        assert {k: brief["latest_run"][k] for k in shown} == {k: whole["latest_run"][k] for k in shown}
+    assert {**detail, "jobs": []} == {**full, "jobs": []}

@@ -10,7 +10,7 @@ from conveyor.engine.dag import Graph
 from conveyor.errors import BadInput, NotFound
 from conveyor.model.runs import RunStatus
 from conveyor.service.base import ServiceBase, did_you_mean
-from conveyor.store.base import Row
+from conveyor.store.base import Row, Tx
 
 #: Finished runs whose API view is kept in memory (a few kB each).
 RUN_VIEW_CACHE = 1024
@@ -153,24 +153,46 @@ class ReadOps(ServiceBase):
         """A pipeline as the API and UI show it: its version, jobs (with latest run), resources."""
         with self.store.read() as tx:
             prow = self._pipeline(tx, pipeline)
-            graph = self._graph(tx, prow["id"], prow["current_version"])
-            jobs = {j["name"]: j for j in tx.jobs(prow["id"])}
-            latest = {r["job_name"]: public_run(r) for r in tx.latest_runs_per_job(prow["id"])}
-            resources = {r["name"]: r for r in tx.resources(prow["id"])}
-            return {
-                "name": prow["name"],
-                "version": prow["current_version"],
-                "created_at": prow["created_at"],
-                "jobs": [_job_entry(graph, name, jobs.get(name), latest.get(name)) for name in graph.order],
-                "resources": [
-                    {
-                        "name": r.name,
-                        "type": r.type,
-                        "latest_version": resources[r.name]["last_version"] if r.name in resources else 0,
-                    }
-                    for r in graph.pipeline.resources
-                ],
-            }
+            return self._detail(tx, prow, tx.latest_runs_per_job(prow["id"]))
+
+    def pipeline_picture(self, pipeline: str) -> tuple[dict[str, Any], dict[str, list[Row]]]:
+        """What a pipeline's picture shows, from one snapshot: ``pipeline_detail`` with each job's
+        latest run cut to id, number, status and started_at, and by job name the inputs of its
+        latest started run (on the edges). Each job's latest run is probed once, for both: it is the
+        latest started one unless it has not started yet (only those are looked up again)."""
+        with self.store.read() as tx:
+            prow = self._pipeline(tx, pipeline)
+            latest = tx.web_latest_run_states(prow["id"])
+            detail = self._detail(tx, prow, latest)
+            started = {r["job_id"]: r["id"] for r in latest if r["started_at"] is not None}
+            not_yet = [r["job_id"] for r in latest if r["started_at"] is None]
+            started.update(tx.web_latest_started_runs(not_yet))
+            job_of_run = {run_id: job_id for job_id, run_id in started.items()}
+            names = {r["job_id"]: r["job_name"] for r in latest}
+            inputs: dict[str, list[Row]] = {}
+            for row in tx.web_inputs_of_runs(sorted(job_of_run)):
+                inputs.setdefault(names[job_of_run[row["run_id"]]], []).append(row)
+            return detail, inputs
+
+    def _detail(self, tx: Tx, prow: Row, latest_runs: list[Row]) -> dict[str, Any]:
+        graph = self._graph(tx, prow["id"], prow["current_version"])
+        jobs = {j["name"]: j for j in tx.jobs(prow["id"])}
+        latest = {r["job_name"]: public_run(r) for r in latest_runs}
+        resources = {r["name"]: r for r in tx.resources(prow["id"])}
+        return {
+            "name": prow["name"],
+            "version": prow["current_version"],
+            "created_at": prow["created_at"],
+            "jobs": [_job_entry(graph, name, jobs.get(name), latest.get(name)) for name in graph.order],
+            "resources": [
+                {
+                    "name": r.name,
+                    "type": r.type,
+                    "latest_version": resources[r.name]["last_version"] if r.name in resources else 0,
+                }
+                for r in graph.pipeline.resources
+            ],
+        }
 
     def job_detail(self, pipeline: str, job: str) -> dict[str, Any]:
         """One job as ``pipeline_detail`` shows it, for a job's page: its latest run is one index probe,
@@ -286,15 +308,6 @@ class ReadOps(ServiceBase):
             last_run, last_event = tx.web_pipeline_mark(pid)
             counts = tuple(sorted((r["status"], int(r["n"])) for r in tx.active_counts(pid)))
             return last_run, last_event, counts
-
-    def latest_inputs(self, pipeline: str) -> dict[str, list[Row]]:
-        """Job name -> the input versions (and upstream runs) its latest started run read."""
-        with self.store.read() as tx:
-            prow = self._pipeline(tx, pipeline)
-            out: dict[str, list[Row]] = {}
-            for row in tx.web_latest_started_inputs(prow["id"]):  # each row names its job
-                out.setdefault(row["job_name"], []).append(row)
-            return out
 
     def inputs_of_runs(self, run_ids: list[int]) -> dict[int, list[Row]]:
         """Run id -> the versions and upstream runs it read, for a page of runs in one query."""

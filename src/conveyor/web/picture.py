@@ -83,7 +83,7 @@ def job_subtitle(job: dict[str, Any], manual: bool) -> str:
 
 
 def picture(detail: dict[str, Any], inputs: dict[str, list[Row]]) -> Picture:
-    """The drawing of ``service.pipeline_detail(...)``, with ``service.latest_inputs(...)`` on the edges."""
+    """The drawing of ``service.pipeline_picture(...)``: the detail, and the inputs on the edges."""
     name = detail["name"]
     pic = Picture(name, detail["version"])
     latest_version = {r["name"]: r["latest_version"] for r in detail["resources"]}

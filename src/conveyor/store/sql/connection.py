@@ -52,8 +52,19 @@ class Connection(Protocol):
     def set_synchronous(self, on: bool) -> None: ...
 
 
+#: The column names of the last statement read: a statement's rows share one ``description`` tuple
+_last_columns: tuple[Any, tuple[str, ...]] = ((), ())
+
+
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
-    return {d[0]: v for d, v in zip(cursor.description, row, strict=True)}
+    """A row as a dict, naming the columns once per statement rather than once per row (a third of
+    the time for a ``runs`` row). The cache is read into a local: threads may share the module."""
+    global _last_columns
+    description = cursor.description
+    last = _last_columns
+    if description is not last[0]:
+        last = _last_columns = (description, tuple(d[0] for d in description))
+    return dict(zip(last[1], row, strict=True))
 
 
 class SqliteConnection:

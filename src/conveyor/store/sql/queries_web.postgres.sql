@@ -26,14 +26,14 @@ JOIN run_inputs i ON i.version_id = b.version_id AND i.run_id >= b.low
 JOIN runs r ON r.id = i.run_id
 ORDER BY b.version_id, r.id DESC;
 
--- name: web_latest_started_inputs
-SELECT i.run_id, i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number,
-       u.number AS upstream_number, m.job_id, j.name AS job_name
-FROM jobs j
-CROSS JOIN LATERAL (SELECT id, job_id FROM runs WHERE job_id = j.id AND started_at IS NOT NULL
-                    ORDER BY id DESC LIMIT 1) m
-JOIN run_inputs i ON i.run_id = m.id
-LEFT JOIN resource_versions v ON v.id = i.version_id
-LEFT JOIN runs u ON u.id = i.upstream_run_id
-WHERE j.pipeline_id = :pipeline_id
-ORDER BY i.run_id, i.name;
+-- name: web_latest_run_states
+SELECT r.id, r.job_id, r.job_name, r.number, r.status, r.started_at FROM jobs j
+CROSS JOIN LATERAL (SELECT id, job_id, job_name, number, status, started_at FROM runs WHERE job_id = j.id
+                    ORDER BY id DESC LIMIT 1) r
+WHERE j.pipeline_id = :pipeline_id;
+
+-- name: web_latest_started_runs
+SELECT j.id AS job_id, m.id
+FROM unnest(CAST(:ids AS BIGINT[])) AS j(id)
+CROSS JOIN LATERAL (SELECT id FROM runs WHERE job_id = j.id AND started_at IS NOT NULL
+                    ORDER BY id DESC LIMIT 1) m;

@@ -5,16 +5,16 @@
 SELECT (SELECT coalesce(max(id), 0) FROM runs WHERE pipeline_id = :pipeline_id) AS last_run,
        (SELECT coalesce(max(id), 0) FROM events WHERE pipeline_id = :pipeline_id) AS last_event;
 
--- name: web_latest_started_inputs
--- one probe per job (runs_job, newest first), not a GROUP BY over every run of the pipeline
-SELECT i.run_id, i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number,
-       u.number AS upstream_number, j.id AS job_id, j.name AS job_name
-FROM jobs j
-JOIN run_inputs i ON i.run_id = (SELECT max(id) FROM runs r WHERE r.job_id = j.id AND r.started_at IS NOT NULL)
-LEFT JOIN resource_versions v ON v.id = i.version_id
-LEFT JOIN runs u ON u.id = i.upstream_run_id
-WHERE j.pipeline_id = :pipeline_id
-ORDER BY i.run_id, i.name;
+-- name: web_latest_run_states
+-- latest_runs_per_job with only what a picture shows: no JSON columns to send and decode
+SELECT r.id, r.job_id, r.job_name, r.number, r.status, r.started_at
+FROM jobs j JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE job_id = j.id)
+WHERE j.pipeline_id = :pipeline_id;
+
+-- name: web_latest_started_runs
+SELECT j.value AS job_id,
+       (SELECT max(id) FROM runs r WHERE r.job_id = j.value AND r.started_at IS NOT NULL) AS id
+FROM json_each(:ids) j;
 
 -- name: web_inputs_of_runs
 SELECT i.run_id, i.name, i.kind, i.version_id, i.upstream_run_id, v.number AS version_number,

@@ -15,9 +15,17 @@ class WebTx(TxBase):
         assert row is not None
         return int(row["last_run"]), int(row["last_event"])
 
-    def web_latest_started_inputs(self, pipeline_id: int) -> list[Row]:
-        """The inputs of each job's latest run that resolved them (runs resolve inputs when they start)."""
-        return self._all("web_latest_started_inputs", pipeline_id=pipeline_id)
+    def web_latest_run_states(self, pipeline_id: int) -> list[Row]:
+        """Each job's latest run: id, job_id, job_name, number, status, started_at (one probe per job)."""
+        return self._all("web_latest_run_states", pipeline_id=pipeline_id)
+
+    def web_latest_started_runs(self, job_ids: list[int]) -> dict[int, int]:
+        """Job id -> its latest run that started (runs resolve their inputs when they start), for
+        the jobs that have one: one backward probe per job (runs_job)."""
+        if not job_ids:
+            return {}
+        rows = self._all("web_latest_started_runs", ids=self._ids(job_ids))
+        return {int(r["job_id"]): int(r["id"]) for r in rows if r["id"] is not None}
 
     def web_inputs_of_runs(self, run_ids: list[int]) -> list[Row]:
         if not run_ids:

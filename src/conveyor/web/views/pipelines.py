@@ -27,7 +27,7 @@ def home(request: Request, who: Viewer) -> HTMLResponse:
 
 
 def draw(service: Service, name: str) -> Picture:
-    return picture(service.pipeline_detail(name), service.latest_inputs(name))
+    return picture(*service.pipeline_picture(name))
 
 
 @router.get("/ui/pipelines/{name}", response_class=HTMLResponse)
