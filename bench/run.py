@@ -4,7 +4,8 @@ Every job's step is `true`. The workloads are those of ../shared/bench-peers (PE
 
 - W1: a chain of 100 jobs, one at a time (and a chain of 10, for start-up = W1_10 - 10 x slope);
 - W2: a fan-out of 200 jobs between a root and a join, two at a time;
-- W3: the same with 1,000 jobs.
+- W3: the same with 1,000 jobs;
+- W4 (``--big``): the same with 10,000 jobs, against W3 per job (and ``conveyor validate`` of both files).
 
 Each conveyor figure is a whole `conveyor run FILE --concurrency C` (interpreter start-up, loading and
 applying the file, scheduling, a durable commit per finished job, exit) on a fresh store: an empty,
@@ -16,10 +17,11 @@ migrated database. The baselines run in the same invocation, so the ratios hold 
 - make: GNU make running the same graph (`true` recipes, exec'd directly).
 
 Overhead per job = (conveyor - loop) / jobs: what orchestration costs on top of spawning the steps.
-Peak RSS is GNU time's maximum resident set size of the conveyor process during W3.
+Peak RSS is GNU time's maximum resident set size of the conveyor process during W3 (and W4).
 
-usage: python bench/run.py [--reps 3] [--backends sqlite,postgres] [--quick] [--peers] [--scale]
+usage: python bench/run.py [--reps 3] [--backends sqlite,postgres] [--quick] [--big] [--peers] [--scale]
   --quick   W1 and W2 only (a smoke run)
+  --big     also W4, a fan-out of 10,000 jobs (at most 3 reps): is the per-job cost flat from W3?
   --peers   also run ../shared/bench-peers/run_all.sh (about 20 minutes) and print its table beside
   --scale   also run bench/scale.py (large stores) and print its table
 """
@@ -74,6 +76,8 @@ WORKLOADS = [
     Workload("W2", "fanout", 200, 2),
     Workload("W3", "fanout", 1000, 2),
 ]
+#: with ``--big``: the same fan-out ten times wider, for a per-job cost flat from 1,000 to 10,000 jobs
+BIG = Workload("W4", "fanout", 10_000, 2)
 
 
 def pipeline_yaml(shape: str, n: int) -> str:
@@ -193,6 +197,30 @@ def conveyor_once(file: Path, backend: str, concurrency: int, work: Path, rss: b
             drop_pg_schema(schema)
 
 
+def validate_seconds(file: Path, reps: int) -> float:
+    conveyor = str(Path(sys.executable).with_name("conveyor"))
+    return statistics.median([timed([conveyor, "validate", str(file)]) for _ in range(reps)])
+
+
+def _big_table(
+    seconds: dict[tuple[str, str], float], rss: dict[tuple[str, str], float], backends: list[str]
+) -> None:
+    """Per job, W3 against W4: what ten times the jobs costs each (flat is the target)."""
+    w3 = next(w for w in WORKLOADS if w.name == "W3")
+    print()
+    print(
+        "| store | W3 ms/job | W4 ms/job | W4/W3 | overhead W3 ms/job | overhead W4 ms/job | peak RSS W4 MB |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for backend in backends:
+        per = [seconds[(w.name, backend)] / w.jobs * 1000 for w in (w3, BIG)]
+        over = [(seconds[(w.name, backend)] - seconds[(w.name, "loop")]) / w.jobs * 1000 for w in (w3, BIG)]
+        print(
+            f"| {backend} | {per[0]:.2f} | {per[1]:.2f} | {per[1] / per[0]:.2f}x | {over[0]:.2f} | "
+            f"{over[1]:.2f} | {rss[('W4', backend)]:.0f} |"
+        )
+
+
 def help_seconds(reps: int) -> float:
     conveyor = str(Path(sys.executable).with_name("conveyor"))
     return statistics.median([timed([conveyor, "--help"]) for _ in range(reps)])
@@ -207,15 +235,19 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="W1 and W2 only")
     parser.add_argument("--peers", action="store_true", help="also run ../shared/bench-peers/run_all.sh")
     parser.add_argument("--scale", action="store_true", help="also run bench/scale.py")
+    parser.add_argument("--big", action="store_true", help="also W4, a 10,000-job fan-out (at most 3 reps)")
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
     workloads = [w for w in WORKLOADS if not (args.quick and w.name == "W3")]
+    if args.big:
+        workloads.append(BIG)
     # start-up is part of the figure: byte-compile first (PYTHONDONTWRITEBYTECODE may be set)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "src")], check=True)
 
     work = Path(tempfile.mkdtemp(prefix="conveyor-bench-"))
     seconds: dict[tuple[str, str], float] = {}
-    rss: dict[str, float] = {}
+    rss: dict[tuple[str, str], float] = {}
+    validate: dict[str, float] = {}
     try:
         for w in workloads:
             file = work / f"{w.shape}_{w.n}.yml"
@@ -224,15 +256,21 @@ def main() -> int:
             mk.write_text(makefile(w.shape, w.n))
             loop_argv = [sys.executable, "-c", LOOP, str(w.jobs), str(w.concurrency)]
             make_argv = ["make", "-s", "-f", str(mk), f"-j{w.concurrency}"]
-            timed(loop_argv)  # warm-up
-            seconds[(w.name, "loop")] = median([timed(loop_argv) for _ in range(args.reps)])
-            seconds[(w.name, "make")] = median([timed(make_argv) for _ in range(args.reps)])
+            big = w is BIG
+            reps = min(args.reps, 3) if big else args.reps
+            if not big:  # (W4 comes after the others: the page cache is warm)
+                timed(loop_argv)  # warm-up
+            seconds[(w.name, "loop")] = median([timed(loop_argv) for _ in range(reps)])
+            seconds[(w.name, "make")] = median([timed(make_argv) for _ in range(reps)])
+            if w.name in ("W3", "W4"):
+                validate[w.name] = validate_seconds(file, reps)
             for backend in backends:
-                conveyor_once(file, backend, w.concurrency, work)  # warm-up: page cache
-                samples = [conveyor_once(file, backend, w.concurrency, work) for _ in range(args.reps)]
+                if not big:
+                    conveyor_once(file, backend, w.concurrency, work)  # warm-up: page cache
+                samples = [conveyor_once(file, backend, w.concurrency, work) for _ in range(reps)]
                 seconds[(w.name, backend)] = median(samples)
-                if w.name == "W3":
-                    rss[backend] = conveyor_once(file, backend, w.concurrency, work, rss=True)
+                if w.name in ("W3", "W4"):
+                    rss[(w.name, backend)] = conveyor_once(file, backend, w.concurrency, work, rss=True)
         help_s = help_seconds(max(args.reps, 5))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -263,9 +301,14 @@ def main() -> int:
         loop_slope = (seconds[("W1", "loop")] - seconds[("W1_10", "loop")]) / 90
         startup = seconds[("W1_10", backend)] - 10 * slope
         marginal = "-" if backend == "loop" else f"{(slope - loop_slope) * 1000:.2f}"
-        peak = f"{rss[backend]:.0f}" if backend in rss else "-"
+        peak = f"{rss[('W3', backend)]:.0f}" if ("W3", backend) in rss else "-"
         print(f"| {backend} | {startup:.3f} | {marginal} | {peak} |")
     print(f"\n`conveyor --help`: {help_s:.3f} s")
+    for name, took in validate.items():
+        jobs = next(w.jobs for w in workloads if w.name == name)
+        print(f"`conveyor validate` of {name} ({jobs:,} jobs): {took:.3f} s")
+    if args.big:
+        _big_table(seconds, rss, backends)
 
     if args.scale:
         print()
@@ -276,7 +319,9 @@ def main() -> int:
     return 0
 
 
-def _peers(seconds: dict[tuple[str, str], float], backends: list[str], rss: dict[str, float]) -> None:
+def _peers(
+    seconds: dict[tuple[str, str], float], backends: list[str], rss: dict[tuple[str, str], float]
+) -> None:
     """Run the peers' harness (writing its results here, not into the read-only shared folder) and
     print its table with this run's conveyor rows added in its first columns' terms."""
     results = Path(tempfile.mkdtemp(prefix="conveyor-peers-"))
@@ -294,7 +339,7 @@ def _peers(seconds: dict[tuple[str, str], float], backends: list[str], rss: dict
     for backend in backends:
         cells = [seconds.get((w, backend)) for w in ("W1", "W2", "W3", "W1_10")]
         shown = " | ".join("-" if c is None else f"{c:.3f}" for c in cells)
-        peak = f"{rss[backend]:.0f}" if backend in rss else "-"
+        peak = f"{rss[('W3', backend)]:.0f}" if ("W3", backend) in rss else "-"
         print(f"| conveyor ({backend}) | {shown} | {peak} |")
 
 
