@@ -631,6 +631,43 @@ def test_a_failed_upstream_blocks_its_consumers_until_it_succeeds_again(world: W
     assert sorted(world.jobs_run(world.run())) == ["package", "test"]
 
 
+def test_the_pool_keeps_the_columns_asked_for_and_a_serving_pool_keeps_none(world: World) -> None:
+    """``conveyor run`` keeps what its summary shows of each finished run; a worker serving for weeks
+    (``run_forever``) keeps nothing, or it would hold every run it ever finished."""
+    import threading
+
+    from conveyor.worker.local import local_pool, run_pipeline
+
+    world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, inputs: [{job: a}], steps: ['true']}\n")
+    svc, work = world.service, world.tmp / "work"
+    pool = local_pool(
+        svc,
+        svc.register_worker("w"),
+        2,
+        work_root=work,
+        scratch_root=work / "scratch",
+        keep_finished=("id", "status"),
+    )
+    run_pipeline(svc, pool, "line")
+    assert [sorted(r) for r in pool.finished] == [["id", "status"]] * 2
+    assert [r["status"] for r in pool.finished] == ["succeeded"] * 2
+
+    serving = local_pool(svc, svc.register_worker("s"), 2, work_root=work, scratch_root=work / "scratch")
+    svc.on_queued.append(serving.wake)
+    thread = threading.Thread(target=serving.run_forever, daemon=True)
+    thread.start()
+    world.apply(
+        "jobs:\n  - {name: a, steps: ['true', 'true']}\n  - {name: b, inputs: [{job: a}], steps: ['true']}\n"
+    )
+    deadline = time.monotonic() + 30
+    while len(svc.runs_page("line", status="succeeded", limit=10)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    serving.drain()
+    thread.join(30)
+    assert len(svc.runs_page("line", status="succeeded", limit=10)) == 4
+    assert serving.finished == []
+
+
 def test_runs_that_ended_together_complete_in_one_call(world: World) -> None:
     world.apply(
         """

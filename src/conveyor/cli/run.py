@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if mode == "lines" and applied.changed:
         print(f"applied {pipeline.name} version {applied.version}", flush=True)
     worker_id = service.register_worker(f"local:{os.uname().nodename}:{os.getpid()}")
-    pool = local_pool(service, worker_id, args.concurrency, listener=progress)
+    pool = local_pool(service, worker_id, args.concurrency, listener=progress, keep_finished=_SUMMARY)
     notifications = _notifications(service, pipeline)
     try:
         if mode == "live":
@@ -141,6 +141,10 @@ def _notifications(service: Any, pipeline: Any) -> Any:
     from conveyor.notify.dispatcher import Dispatcher
 
     return Dispatcher(service).start()
+
+
+#: what the summary (and ``--json``) shows of a finished run
+_SUMMARY = ("id", "job_name", "number", "attempt", "status", "message", "started_at", "finished_at")
 
 
 def _run_json(r: dict[str, Any]) -> dict[str, Any]:

@@ -28,9 +28,10 @@ class Graph:
     state_outputs: dict[str, frozenset[str]] = field(default_factory=dict)
     #: jobs upstream first, for display.
     order: list[str] = field(default_factory=list)
-    #: job -> bitset of the jobs directly connected to it by triggering edges (parents and children):
-    #: a ``chrono`` job never runs beside one of them.
-    neighbours: list[int] = field(default_factory=list)
+    #: chrono job's index -> bitset of the jobs directly connected to it by triggering edges (parents
+    #: and children): a ``chrono`` job never runs beside one of them. Only chrono jobs have one: a
+    #: bitset per job would be quadratic (each of a 10,000-job fan-out's leaves reaching its join's bit).
+    neighbours: dict[int, int] = field(default_factory=dict)
 
     def is_blocked_by(self, job: str, active_mask: int) -> bool:
         return bool(self.ancestors[self.index[job]] & active_mask)
@@ -74,13 +75,16 @@ def build(pipeline: Pipeline) -> Graph:
                         parents[me].append(g.index[producer])
     children: list[list[int]] = [[] for _ in jobs]
     indegree = [0] * len(jobs)
-    g.neighbours = [0] * len(jobs)
     for child, ps in enumerate(parents):
         for p in set(ps):
             children[p].append(child)
             indegree[child] += 1
-            g.neighbours[child] |= 1 << p
-            g.neighbours[p] |= 1 << child
+    for i, j in enumerate(jobs):
+        if j.dependency_mode == "chrono":
+            mask = 0
+            for other in (*parents[i], *children[i]):
+                mask |= 1 << other
+            g.neighbours[i] = mask
     ready = deque(i for i, d in enumerate(indegree) if d == 0)
     ancestors = [0] * len(jobs)
     while ready:

@@ -79,7 +79,7 @@ class ActiveSet:
         if g.state_outputs[job] & self.locked:
             return True
         if spec.dependency_mode == "chrono":
-            return bool(g.neighbours[g.index[job]] & self.busy_mask)
+            return bool(g.neighbours.get(g.index[job], 0) & self.busy_mask)
         if spec.dependency_mode == "immediate":
             return False
         return g.is_blocked_by(job, self.mask)

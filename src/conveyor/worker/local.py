@@ -16,6 +16,7 @@ def local_pool(
     listener: Listener | None = None,
     work_root: Path | None = None,
     scratch_root: Path | None = None,
+    keep_finished: tuple[str, ...] | None = None,
 ) -> Pool:
     s = service.settings
     config = PoolConfig(
@@ -25,6 +26,7 @@ def local_pool(
         lease_seconds=s.lease_seconds,
         hook_grace=s.hook_grace_seconds,
         keep_workdirs=s.keep_workdirs,
+        keep_finished=keep_finished,
     )
     return Pool(service, worker_id, config, listener)
 

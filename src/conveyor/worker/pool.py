@@ -83,6 +83,9 @@ class PoolConfig:
     #: turn SIGTERM into a stop that cancels the runs in hand (``conveyor run``); a worker process
     #: sets its own handlers instead (first SIGTERM drains, the second hands runs back)
     handle_signals: bool = True
+    #: the columns of each finished run's row that ``finished`` keeps (None: the whole row; a
+    #: 10,000-job ``conveyor run`` held 25 MB of rows for a summary that reads eight columns)
+    keep_finished: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -103,7 +106,10 @@ class Pool:
         self.scratch_root = config.scratch_root.absolute()
         self.listener = listener or (lambda kind, spec, row: None)
         self.slots: dict[Key, _Slot] = {}
+        #: what ran, in order (``run_until_idle``; ``run_forever`` keeps nothing: a worker serving for
+        #: weeks would hold every run it ever finished)
         self.finished: list[dict[str, Any]] = []
+        self._keep_finished = True
         #: lease only this pipeline's runs (``conveyor run``), or only this workflow's tasks
         self.pipeline: str | None = None
         self.workflow: str | None = None
@@ -178,6 +184,7 @@ class Pool:
 
     def run_forever(self) -> None:
         """Serve until ``drain()`` (or SIGTERM in the main thread) and the runs in hand are done."""
+        self._keep_finished = False
         self._run(self._idle_forever)
 
     def _run(self, when_idle: Callable[[], bool]) -> None:
@@ -372,8 +379,9 @@ class Pool:
                     self._clean_runs.append(ex.dir)
                 else:
                     self._to_sweep.put(ex.dir)
-            if row is not None:
-                self.finished.append(row)
+            if row is not None and self._keep_finished:
+                keep = self.config.keep_finished
+                self.finished.append(row if keep is None else {k: row[k] for k in keep})
             self.listener("finished", ex.spec, row)
         if at_once:
             self._report_many(at_once)

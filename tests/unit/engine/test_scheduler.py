@@ -151,3 +151,13 @@ def test_passed_inputs_trigger_on_the_upstream_job() -> None:
     assert g.resource_consumers["src"] == ["unit", "lint"]
     assert g.job_consumers == {"unit": ["ship"], "lint": ["ship"]}
     assert g.is_blocked_by("ship", g.bit("unit"))
+
+
+def test_only_chrono_jobs_keep_their_neighbours_and_those_include_children() -> None:
+    # a neighbour bitset for every job would be quadratic: each leaf of a wide fan-out reaching its
+    # join's bit; only a chrono job reads one
+    g = graph(MODES + '  - {name: after, inputs: [{job: chrono}], steps: ["true"]}\n')
+    assert g.neighbours == {g.index["chrono"]: g.bit("b") | g.bit("after")}
+    runs = [pending(2, "chrono"), pending(3, "now")]
+    assert decide(g, runs, active(("after", "running")), 0.0).queue == [3]
+    assert decide(g, runs, active(("a", "running")), 0.0).queue == [2, 3]
