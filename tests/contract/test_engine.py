@@ -788,13 +788,13 @@ def test_a_scheduling_step_reads_every_active_run_once_however_many(world: World
         pid = tx.pipeline_by_name(world.name)["id"]
         queued = {r["id"] for r in tx.queued_runs(100, pid)}
         assert len(queued) == 50
-        pending, active, _ = tx.pending_and_active(pid)
+        pending, active, _, _ = tx.pending_and_active(pid)
         assert pending == []
         rows = list(active)
         assert sorted(r["id"] for r in rows) == sorted(queued)
         assert {r["status"] for r in rows} == {"queued"}
         assert list(active) == []  # done stays done
-        _, unread, _ = tx.pending_and_active(pid)
+        _, unread, _, _ = tx.pending_and_active(pid)
         assert next(unread)["status"] == "queued"
         unread.close()  # released after one row; the transaction goes on
         assert len(tx.queued_runs(100, pid)) == 50
@@ -828,3 +828,56 @@ def test_a_step_leases_the_oldest_queued_run_even_one_it_just_queued(world: Worl
     )
     assert [s.job for s in more] == ["b"]
     assert svc.run(more[0].run_id)["status"] == "running"
+
+
+def test_a_lease_reads_the_upstream_runs_with_the_scheduling_step_and_never_a_stale_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the upstream runs a step's lease reads (a chain's predecessor, just finished; a
+    fan-out's root, which the last leases read) come in the scheduling step's round trip, not in one
+    each; they are read in that transaction, so a newer success of the root is what the next reads."""
+    world.apply(
+        """
+        jobs:
+          - {name: root, steps: ["true"]}
+          - {name: l1, inputs: [{job: root}], steps: ["true"]}
+          - {name: l2, inputs: [{job: root}], steps: ["true"]}
+        """
+    )
+    svc = world.service
+    me, other = svc.register_worker("me"), svc.register_worker("other")
+    from conveyor.store.sql.store import SqlTx
+
+    read_alone: list[list[int]] = []
+    original = SqlTx.last_succeeded_runs
+
+    def spy(self: Any, job_ids: list[int]) -> Any:
+        read_alone.append(job_ids)
+        return original(self, job_ids)
+
+    monkeypatch.setattr(SqlTx, "last_succeeded_runs", spy)
+
+    def done(run_id: int, n: str, worker: int = me, lease: int = 1) -> list[Any]:
+        return svc.complete_many_and_lease(
+            worker, [("run", run_id, RunResult(status="succeeded", properties={"n": n}))], lease, "line"
+        )[1]
+
+    def root_n(spec: Any) -> str:
+        (inp,) = spec.inputs
+        return str(inp.properties["n"])
+
+    (root,) = svc.lease(me, 1, "line")
+    (first,) = done(root.run_id, "1")  # the chain's case: root just finished in this step
+    (second,) = done(first.run_id, "x")  # the fan-out's: root read by the last lease
+    assert [root_n(first), root_n(second)] == ["1", "1"]
+    postgres = world.store.dialect == "postgres"
+    if postgres:
+        assert read_alone == []
+    svc.trigger_job("root", "line")
+    (again,) = svc.lease(other, 1, "line")
+    assert again.job == "root"
+    done(again.run_id, "2", worker=other, lease=0)
+    (third,) = done(second.run_id, "x")
+    assert third.job == "l1" and root_n(third) == "2"
+    if postgres:
+        assert read_alone == []

@@ -52,6 +52,10 @@ class Ctx:
     #: what leasing from this pipeline would read now, when the scheduling step read it already
     #: (``_promote`` with ``lease``); used once
     leasable: list[Row] | None = None
+    #: job id -> its last succeeded run (None: none yet), read with the scheduling step's reads
+    upstream_runs: dict[int, Row | None] | None = None
+    #: ids of the jobs whose runs succeeded in this transaction
+    succeeded: list[int] = field(default_factory=list)
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
@@ -128,6 +132,9 @@ class ServiceBase:
         #: run id -> the ids of the jobs its success triggers, noted when this process leased it, so
         #: that the completion reads their open runs with the run itself (a hint: checked on use)
         self._consumers_of_leased: dict[int, list[int]] = {}
+        #: the upstream jobs the last few leases read (most recent last): the next lease likely reads
+        #: them too, so a scheduling step reads them ahead, in its round trip (``_promote``)
+        self._recent_upstreams: dict[int, None] = {}
         #: workflow id -> (row revision, execution) as this process last saved it; taken out on use, so
         #: a rolled-back transaction leaves nothing stale behind
         self._executions: dict[int, tuple[int, Any]] = {}

@@ -270,9 +270,15 @@ class PipelineOps(ServiceBase):
     def _promote(self, ctx: Ctx, lease: int = 0) -> Decision:
         """Queue (or hold for approval) the pending runs that may move on. With ``lease``, the
         worker leases up to that many of the pipeline's runs next in this transaction: the store
-        may read them now, with the pending runs, and they are left in ``ctx.leasable``."""
+        may read them now, with the pending runs, and they are left in ``ctx.leasable``, with the
+        upstream runs those are likely to read (``ctx.upstream_runs``): of the jobs that succeeded in
+        this step (a chain's next job reads its predecessor) and of the last few leases' upstream
+        jobs (a fan-out's every leaf reads its root)."""
         tx = ctx.tx
-        pending, active, queued = tx.pending_and_active(ctx.pipeline_id, lease)
+        upstreams = list(dict.fromkeys([*ctx.succeeded, *self._recent_upstreams])) if lease > 0 else None
+        pending, active, queued, upstream_runs = tx.pending_and_active(ctx.pipeline_id, lease, upstreams)
+        if upstream_runs is not None and upstreams:
+            ctx.upstream_runs = {jid: upstream_runs.get(jid) for jid in upstreams}
         seen: dict[int, str | None] = {}
         try:
             if not pending:

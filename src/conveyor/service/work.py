@@ -26,6 +26,8 @@ OnLeased = Callable[[list[RunSpec]], None]
 MAX_LABELS = 10
 #: At most this many leased runs' consumers are remembered (``_consumers_of_leased``).
 _MAX_HINTS = 10_000
+#: how many recent leases' upstream jobs a scheduling step reads ahead (see ``_promote``)
+_RECENT_UPSTREAMS = 4
 
 
 def accepted_requirements(labels: dict[str, str]) -> list[str]:
@@ -232,7 +234,18 @@ class WorkerOps(TaskOps):
         rows: the run's spec is made from them without reading back what was just written."""
         rows = []
         upstream_ids = [jid for inp in job.job_inputs if (jid := ctx.job_ids.get(inp.name)) is not None]
-        upstreams = ctx.tx.last_succeeded_runs(upstream_ids)
+        ahead = ctx.upstream_runs or {}
+        upstreams = {jid: run for jid in upstream_ids if (run := ahead.get(jid)) is not None}
+        missing = [jid for jid in upstream_ids if jid not in ahead]
+        if missing:
+            upstreams.update(ctx.tx.last_succeeded_runs(missing))
+        if len(upstream_ids) <= _RECENT_UPSTREAMS:  # (a join's thousand upstreams are not read again)
+            recent = self._recent_upstreams
+            for jid in upstream_ids:
+                recent.pop(jid, None)
+                recent[jid] = None
+            while len(recent) > _RECENT_UPSTREAMS:
+                del recent[next(iter(recent))]
         for inp in job.inputs:
             version: Row | None = None
             upstream: Row | None = None
@@ -493,6 +506,7 @@ class WorkerOps(TaskOps):
             count(status)
         if status == RunStatus.SUCCEEDED:
             self._succeeded_jobs.add(run["job_id"])
+            ctx.succeeded.append(run["job_id"])
             consumers = ctx.graph.job_consumers.get(job_name, ())
             if consumers:
                 # versions made above, or a workflow told, may have triggered some of them since

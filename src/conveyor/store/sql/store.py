@@ -350,8 +350,8 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         self._run("set_causes", id=run_id, causes=_dumps(causes))
 
     def pending_and_active(
-        self, pipeline_id: int, lease: int = 0
-    ) -> tuple[list[Row], LazyRows, list[Row] | None]:
+        self, pipeline_id: int, lease: int = 0, upstreams: list[int] | None = None
+    ) -> tuple[list[Row], LazyRows, list[Row] | None, dict[int, Row] | None]:
         """The pipeline's pending runs of jobs not paused (oldest first), and (id, job_name, status)
         of every active run, lazily: the scheduler stops reading once it knows (a wide fan-out has a
         thousand runs queued, and the first one read keeps its join waiting).
@@ -362,25 +362,31 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         ``queued_runs(lease, pipeline_id)`` would, before the step's own writes, and the pending runs
         with every column it returns, so a step that leases next needs no read of its own (see
         ``queued_after``); the third item is None when it did not (SQLite: a read costs no round
-        trip there)."""
+        trip there). With ``upstreams`` too (job ids), PostgreSQL reads their ``last_succeeded_runs``
+        in that round trip, after the step's writes sent before it: the fourth item (None without,
+        and on SQLite)."""
         params = {"pipeline_id": pipeline_id}
         q = self._q
         if self.dialect == "sqlite":
             active = self._conn.iterate(q["active_jobs"], params)
-            return self._all("pending_runs", **params), active, None
-        statements = [
+            return self._all("pending_runs", **params), active, None, None
+        statements: list[tuple[str, dict[str, Any]]] = [
             (q["pending_runs_to_lease" if lease > 0 else "pending_runs"], params),
             (q["active_jobs_first"], {**params, "limit": _ACTIVE_PAGE}),
         ]
         if lease > 0:
             statements.append((q["queued_runs_of_pipeline"], {**params, "limit": lease}))
+            if upstreams:
+                statements.append((q["last_succeeded_runs"], {"job_ids": upstreams}))
         pending, first, *ahead = self._conn.execute_together(*statements)
         queued = ahead[0] if ahead else None
+        upstream_runs = {r.pop("job_id"): r for r in ahead[1]} if len(ahead) > 1 else None
 
         def rest() -> list[Row]:
             return self._all("active_jobs_rest", pipeline_id=pipeline_id, seen=[r["id"] for r in first])
 
-        return pending, _FirstPageThenRest(first, rest if len(first) == _ACTIVE_PAGE else None), queued
+        lazy = _FirstPageThenRest(first, rest if len(first) == _ACTIVE_PAGE else None)
+        return pending, lazy, queued, upstream_runs
 
     def queued_after(
         self, queued: list[Row], pending: list[Row], queue: list[int], now: float, limit: int
