@@ -834,8 +834,9 @@ def test_a_lease_reads_the_upstream_runs_with_the_scheduling_step_and_never_a_st
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL the upstream runs a step's lease reads (a chain's predecessor, just finished; a
-    fan-out's root, which the last leases read) come in the scheduling step's round trip, not in one
-    each; they are read in that transaction, so a newer success of the root is what the next reads."""
+    fan-out's root, which the last leases read), and their last statuses the step's decision reads,
+    come in the scheduling step's round trip, not in one each; they are read in that transaction,
+    so a newer success of the root is what the next lease reads."""
     world.apply(
         """
         jobs:
@@ -848,14 +849,15 @@ def test_a_lease_reads_the_upstream_runs_with_the_scheduling_step_and_never_a_st
     me, other = svc.register_worker("me"), svc.register_worker("other")
     from conveyor.store.sql.store import SqlTx
 
-    read_alone: list[list[int]] = []
-    original = SqlTx.last_succeeded_runs
+    read_alone: list[tuple[str, list[int]]] = []
+    originals = {name: getattr(SqlTx, name) for name in ("last_succeeded_runs", "last_finished_statuses")}
+    for name in originals:
 
-    def spy(self: Any, job_ids: list[int]) -> Any:
-        read_alone.append(job_ids)
-        return original(self, job_ids)
+        def spy(self: Any, job_ids: list[int], _name: str = name) -> Any:
+            read_alone.append((_name, job_ids))
+            return originals[_name](self, job_ids)
 
-    monkeypatch.setattr(SqlTx, "last_succeeded_runs", spy)
+        monkeypatch.setattr(SqlTx, name, spy)
 
     def done(run_id: int, n: str, worker: int = me, lease: int = 1) -> list[Any]:
         return svc.complete_many_and_lease(
@@ -876,8 +878,40 @@ def test_a_lease_reads_the_upstream_runs_with_the_scheduling_step_and_never_a_st
     svc.trigger_job("root", "line")
     (again,) = svc.lease(other, 1, "line")
     assert again.job == "root"
-    done(again.run_id, "2", worker=other, lease=0)
+    done(again.run_id, "2", worker=other, lease=0)  # (a step that leases nothing reads nothing ahead)
+    read_alone.clear()
     (third,) = done(second.run_id, "x")
     assert third.job == "l1" and root_n(third) == "2"
     if postgres:
         assert read_alone == []
+
+
+def test_a_chain_s_step_waits_for_postgresql_twice_before_its_commit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Completing a chain's run, triggering and queueing the next and leasing it: the run to finish
+    (with its consumer's open runs), then the scheduling reads (with the queue, the upstream run and
+    its status); every write goes out with them, or with the commit."""
+    if world.store.dialect != "postgres":
+        pytest.skip("SQLite has no round trips")
+    from conveyor.store.sql.connection import PostgresConnection
+
+    world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, inputs: [{job: a}], steps: ['true']}\n")
+    svc = world.service
+    me = svc.register_worker("me")
+    (a,) = svc.lease(me, 1, "line")
+    waits: list[str] = []
+    originals = {
+        name: getattr(PostgresConnection, name) for name in ("execute", "execute_together", "iterate")
+    }
+    for name in originals:
+
+        def spy(self: Any, *args: Any, _name: str = name) -> Any:
+            waits.append(_name)
+            return originals[_name](self, *args)
+
+        monkeypatch.setattr(PostgresConnection, name, spy)
+    _, (b,) = svc.complete_many_and_lease(me, [("run", a.run_id, RunResult(status="succeeded"))], 1, "line")
+    monkeypatch.undo()
+    assert b.job == "b" and b.number == 1
+    assert waits == ["execute_together", "execute_together"]

@@ -512,7 +512,7 @@ class WorkerOps(TaskOps):
                 # versions made above, or a workflow told, may have triggered some of them since
                 still = open_runs if not result.outputs and not for_workflow else None
                 cause = {"kind": "job", "job": job_name, "number": run["number"]}
-                self._trigger_all(ctx, consumers, cause, still)
+                self._trigger_all(ctx, consumers, cause, still, quiet=True)
         elif status in RETRYABLE:
             graph = self._graph(tx, ctx.pipeline_id, run["pipeline_version"])
             job = graph.pipeline.job(job_name)

@@ -8,6 +8,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from conveyor.errors import NotFound, SchemaTooNew
@@ -39,6 +40,16 @@ def _newest_per_job(rows: list[Row]) -> dict[int, Row]:
     for row in rows:
         out.setdefault(row["job_id"], row)
     return out
+
+
+@dataclass
+class JobsAhead:
+    """What a scheduling step read of some jobs for the lease after it (``pending_and_active``): each
+    one's last succeeded run and last finished status; a job missing from either has none."""
+
+    asked: list[int]
+    last_succeeded: dict[int, Row]
+    last_finished: dict[int, str]
 
 
 class _FirstPageThenRest:
@@ -265,25 +276,40 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         not_before: float = 0.0,
         runs_on: str = "",
     ) -> tuple[int, int]:
-        params = {
-            "pipeline_id": pipeline_id,
-            "pipeline_version": pipeline_version,
-            "job_id": job_id,
-            "job_name": job_name,
-            "attempt": attempt,
-            "retry_of": retry_of,
-            "status": status,
-            "causes": _dumps(causes),
-            "inputs_pinned": int(inputs_pinned),
-            "not_before": not_before,
-            "now": now,
-            "runs_on": runs_on,
-        }
+        params = _new_run(
+            pipeline_id,
+            pipeline_version,
+            job_id,
+            job_name,
+            causes,
+            now,
+            status,
+            attempt,
+            retry_of,
+            inputs_pinned,
+            not_before,
+            runs_on,
+        )
         if number is None:
             row = self._one("insert_run_numbered", **params)
             assert row is not None
             return int(row["id"]), int(row["number"])
         return int(self._val("insert_run", number=number, **params)), number
+
+    def add_pending_run(
+        self,
+        pipeline_id: int,
+        pipeline_version: int,
+        job_id: int,
+        job_name: str,
+        causes: list[dict[str, Any]],
+        now: float,
+        runs_on: str = "",
+    ) -> None:
+        """``insert_run`` of a new pending run (numbered) whose id and number nobody reads: sent
+        without waiting (a chain's every completion triggers one; on PostgreSQL a round trip less)."""
+        params = _new_run(pipeline_id, pipeline_version, job_id, job_name, causes, now, runs_on=runs_on)
+        self._run("insert_run_numbered", **params)
 
     def run(self, run_id: int) -> Row | None:
         return self._one("run", id=run_id)
@@ -350,8 +376,8 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         self._run("set_causes", id=run_id, causes=_dumps(causes))
 
     def pending_and_active(
-        self, pipeline_id: int, lease: int = 0, upstreams: list[int] | None = None
-    ) -> tuple[list[Row], LazyRows, list[Row] | None, dict[int, Row] | None]:
+        self, pipeline_id: int, lease: int = 0, jobs_ahead: list[int] | None = None
+    ) -> tuple[list[Row], LazyRows, list[Row] | None, JobsAhead | None]:
         """The pipeline's pending runs of jobs not paused (oldest first), and (id, job_name, status)
         of every active run, lazily: the scheduler stops reading once it knows (a wide fan-out has a
         thousand runs queued, and the first one read keeps its join waiting).
@@ -362,9 +388,9 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         ``queued_runs(lease, pipeline_id)`` would, before the step's own writes, and the pending runs
         with every column it returns, so a step that leases next needs no read of its own (see
         ``queued_after``); the third item is None when it did not (SQLite: a read costs no round
-        trip there). With ``upstreams`` too (job ids), PostgreSQL reads their ``last_succeeded_runs``
-        in that round trip, after the step's writes sent before it: the fourth item (None without,
-        and on SQLite)."""
+        trip there). With ``jobs_ahead`` too (job ids), PostgreSQL reads their ``last_succeeded_runs``
+        and ``last_finished_statuses`` in that round trip, after the step's writes sent before it:
+        the fourth item (None without, and on SQLite)."""
         params = {"pipeline_id": pipeline_id}
         q = self._q
         if self.dialect == "sqlite":
@@ -376,17 +402,21 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         ]
         if lease > 0:
             statements.append((q["queued_runs_of_pipeline"], {**params, "limit": lease}))
-            if upstreams:
-                statements.append((q["last_succeeded_runs"], {"job_ids": upstreams}))
-        pending, first, *ahead = self._conn.execute_together(*statements)
-        queued = ahead[0] if ahead else None
-        upstream_runs = {r.pop("job_id"): r for r in ahead[1]} if len(ahead) > 1 else None
+            if jobs_ahead:
+                statements.append((q["last_succeeded_runs"], {"job_ids": jobs_ahead}))
+                statements.append((q["last_finished_statuses"], {"job_ids": jobs_ahead}))
+        pending, first, *more = self._conn.execute_together(*statements)
+        queued = more[0] if more else None
+        ahead = None
+        if jobs_ahead and len(more) == 3:
+            succeeded = {r.pop("job_id"): r for r in more[1]}
+            ahead = JobsAhead(jobs_ahead, succeeded, {r["job_id"]: str(r["status"]) for r in more[2]})
 
         def rest() -> list[Row]:
             return self._all("active_jobs_rest", pipeline_id=pipeline_id, seen=[r["id"] for r in first])
 
         lazy = _FirstPageThenRest(first, rest if len(first) == _ACTIVE_PAGE else None)
-        return pending, lazy, queued, upstream_runs
+        return pending, lazy, queued, ahead
 
     def queued_after(
         self, queued: list[Row], pending: list[Row], queue: list[int], now: float, limit: int
@@ -669,6 +699,37 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
 
     def stop_worker(self, worker_id: int, now: float) -> None:
         self._all("stop_worker", id=worker_id, now=now)
+
+
+def _new_run(
+    pipeline_id: int,
+    pipeline_version: int,
+    job_id: int,
+    job_name: str,
+    causes: list[dict[str, Any]],
+    now: float,
+    status: str = "pending",
+    attempt: int = 1,
+    retry_of: int | None = None,
+    inputs_pinned: bool = False,
+    not_before: float = 0.0,
+    runs_on: str = "",
+) -> dict[str, Any]:
+    """The parameters of ``insert_run`` and ``insert_run_numbered``."""
+    return {
+        "pipeline_id": pipeline_id,
+        "pipeline_version": pipeline_version,
+        "job_id": job_id,
+        "job_name": job_name,
+        "attempt": attempt,
+        "retry_of": retry_of,
+        "status": status,
+        "causes": _dumps(causes),
+        "inputs_pinned": int(inputs_pinned),
+        "not_before": not_before,
+        "now": now,
+        "runs_on": runs_on,
+    }
 
 
 class _ThreadConnection:
