@@ -10,7 +10,8 @@ Every job's step is `true`. The workloads are those of ../shared/bench-peers (PE
 Each conveyor figure is a whole `conveyor run FILE --concurrency C` (interpreter start-up, loading and
 applying the file, scheduling, a durable commit per finished job, exit) on a fresh store: an empty,
 migrated database (SQLite file, or a new PostgreSQL schema), as the peers' harness runs Airflow on a
-migrated database. The baselines run in the same invocation, so the ratios hold on a noisy machine:
+migrated database. The baselines run in the same invocation, interleaved with conveyor's runs (one
+of each per round), so the ratios hold on a noisy machine:
 
 - loop: a Python process spawning `/bin/sh -ec true` once per job (what conveyor runs for a step)
   with the same concurrency; its wall time includes interpreter start-up, as conveyor's does;
@@ -258,18 +259,22 @@ def main() -> int:
             make_argv = ["make", "-s", "-f", str(mk), f"-j{w.concurrency}"]
             big = w is BIG
             reps = min(args.reps, 3) if big else args.reps
-            if not big:  # (W4 comes after the others: the page cache is warm)
-                timed(loop_argv)  # warm-up
-            seconds[(w.name, "loop")] = median([timed(loop_argv) for _ in range(reps)])
-            seconds[(w.name, "make")] = median([timed(make_argv) for _ in range(reps)])
+            if not big:  # warm-ups: the page cache (W4 comes after the others: it is warm)
+                timed(loop_argv)
+                for backend in backends:
+                    conveyor_once(file, backend, w.concurrency, work)
+            # one of each per round, so that the host's drift (it is shared) moves them all alike
+            samples: dict[str, list[float]] = {k: [] for k in ("loop", "make", *backends)}
+            for _ in range(reps):
+                samples["loop"].append(timed(loop_argv))
+                samples["make"].append(timed(make_argv))
+                for backend in backends:
+                    samples[backend].append(conveyor_once(file, backend, w.concurrency, work))
+            for key, xs in samples.items():
+                seconds[(w.name, key)] = median(xs)
             if w.name in ("W3", "W4"):
                 validate[w.name] = validate_seconds(file, reps)
-            for backend in backends:
-                if not big:
-                    conveyor_once(file, backend, w.concurrency, work)  # warm-up: page cache
-                samples = [conveyor_once(file, backend, w.concurrency, work) for _ in range(reps)]
-                seconds[(w.name, backend)] = median(samples)
-                if w.name in ("W3", "W4"):
+                for backend in backends:
                     rss[(w.name, backend)] = conveyor_once(file, backend, w.concurrency, work, rss=True)
         help_s = help_seconds(max(args.reps, 5))
     finally:
