@@ -198,11 +198,6 @@ def conveyor_once(file: Path, backend: str, concurrency: int, work: Path, rss: b
             drop_pg_schema(schema)
 
 
-def validate_seconds(file: Path, reps: int) -> float:
-    conveyor = str(Path(sys.executable).with_name("conveyor"))
-    return statistics.median([timed([conveyor, "validate", str(file)]) for _ in range(reps)])
-
-
 def _big_table(
     seconds: dict[tuple[str, str], float], rss: dict[tuple[str, str], float], backends: list[str]
 ) -> None:
@@ -222,9 +217,10 @@ def _big_table(
         )
 
 
-def help_seconds(reps: int) -> float:
+def command_seconds(args: list[str], reps: int) -> float:
+    """Median wall seconds of ``conveyor ARGS`` (``--help``, ``validate FILE``)."""
     conveyor = str(Path(sys.executable).with_name("conveyor"))
-    return statistics.median([timed([conveyor, "--help"]) for _ in range(reps)])
+    return statistics.median([timed([conveyor, *args]) for _ in range(reps)])
 
 
 def main() -> int:
@@ -273,10 +269,10 @@ def main() -> int:
             for key, xs in samples.items():
                 seconds[(w.name, key)] = median(xs)
             if w.name in ("W3", "W4"):
-                validate[w.name] = validate_seconds(file, reps)
+                validate[w.name] = command_seconds(["validate", str(file)], reps)
                 for backend in backends:
                     rss[(w.name, backend)] = conveyor_once(file, backend, w.concurrency, work, rss=True)
-        help_s = help_seconds(max(args.reps, 5))
+        help_s = command_seconds(["--help"], max(args.reps, 5))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

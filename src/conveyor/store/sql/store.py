@@ -283,12 +283,12 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             job_name,
             causes,
             now,
-            status,
-            attempt,
-            retry_of,
-            inputs_pinned,
-            not_before,
-            runs_on,
+            status=status,
+            attempt=attempt,
+            retry_of=retry_of,
+            inputs_pinned=inputs_pinned,
+            not_before=not_before,
+            runs_on=runs_on,
         )
         if number is None:
             row = self._one("insert_run_numbered", **params)
@@ -400,15 +400,17 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             (q["pending_runs_to_lease" if lease > 0 else "pending_runs"], params),
             (q["active_jobs_first"], {**params, "limit": _ACTIVE_PAGE}),
         ]
+        read_ahead = lease > 0 and bool(jobs_ahead)
         if lease > 0:
             statements.append((q["queued_runs_of_pipeline"], {**params, "limit": lease}))
-            if jobs_ahead:
-                statements.append((q["last_succeeded_runs"], {"job_ids": jobs_ahead}))
-                statements.append((q["last_finished_statuses"], {"job_ids": jobs_ahead}))
+        if read_ahead:
+            statements.append((q["last_succeeded_runs"], {"job_ids": jobs_ahead}))
+            statements.append((q["last_finished_statuses"], {"job_ids": jobs_ahead}))
         pending, first, *more = self._conn.execute_together(*statements)
         queued = more[0] if more else None
         ahead = None
-        if jobs_ahead and len(more) == 3:
+        if read_ahead:
+            assert jobs_ahead is not None
             succeeded = {r.pop("job_id"): r for r in more[1]}
             ahead = JobsAhead(jobs_ahead, succeeded, {r["job_id"]: str(r["status"]) for r in more[2]})
 
@@ -708,6 +710,7 @@ def _new_run(
     job_name: str,
     causes: list[dict[str, Any]],
     now: float,
+    *,
     status: str = "pending",
     attempt: int = 1,
     retry_of: int | None = None,
