@@ -543,6 +543,47 @@ def _raised(fn: Any, *args: Any) -> BaseException | None:
     return None
 
 
+def test_a_run_s_start_and_end_record_its_inputs_log_and_events(world: World) -> None:
+    """Starting a run writes its inputs and run.started event with it, and finishing it writes its
+    status, the rest of its log (after what was streamed) and its end event, on either dialect
+    (one statement each on PostgreSQL): and a run that logged nothing more adds no empty chunk."""
+    world.apply(
+        """
+    jobs:
+      - {name: a, steps: ["echo made-by-a"]}
+      - {name: b, inputs: [{job: a}], steps: ["echo made-by-b"]}
+    """
+    )
+    svc = world.service
+    worker = svc.register_worker("w")
+    world.run(concurrency=1)
+    b_run = next(r for r in svc.runs("line") if r["job_name"] == "b")
+    (a_run,) = [r for r in svc.runs("line") if r["job_name"] == "a"]
+    assert world.inputs(b_run["id"])["a"]["upstream_run_id"] == a_run["id"]
+    assert b"made-by-b" in svc.logs(b_run["id"])
+    kinds = [e["kind"] for e in svc.run(b_run["id"])["events"]]
+    assert kinds == ["run.started", "run.succeeded"]
+
+    svc.trigger_job("b", "line")
+    (spec,) = svc.lease(worker, 1, "line")
+    svc.append_log(worker, spec.run_id, b"streamed\n")
+    svc.complete(worker, spec.run_id, RunResult("failed", exit_code=3, message="it broke", log=b""))
+    run = svc.run(spec.run_id)
+    assert (run["status"], run["exit_code"], run["message"]) == ("failed", 3, "it broke")
+    assert svc.logs(spec.run_id) == b"streamed\n"
+    with world.store.read() as tx:
+        assert [c["seq"] for c in tx.logs(spec.run_id)] == [1]
+    events = run["events"]
+    assert [e["kind"] for e in events] == ["run.started", "run.failed"]
+    assert json.loads(events[0]["data"]) == {"worker": worker}
+    assert json.loads(events[1]["data"]) == {"message": "it broke"}
+    svc.trigger_job("b", "line")
+    (spec,) = svc.lease(worker, 1, "line")
+    svc.append_log(worker, spec.run_id, b"one\n")
+    svc.complete(worker, spec.run_id, RunResult("succeeded", log=b"two\n"))
+    assert svc.logs(spec.run_id) == b"one\ntwo\n"
+
+
 def test_non_utf8_output_and_huge_logs_are_kept_bounded(db_url: str, tmp_path: Path) -> None:
     w = World(db_url, tmp_path, log_limit=10_000)
     w.apply(

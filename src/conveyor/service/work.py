@@ -216,12 +216,18 @@ class WorkerOps(TaskOps):
         resolved = None
         if not run["inputs_pinned"]:
             resolved = self._resolve_inputs(ctx, job)
-            tx.insert_run_inputs(run["id"], [{k: r[k] for k in _INPUT_KEYS} for r in resolved])
-        tx.start_run(run["id"], worker_id, ctx.now, ctx.now + self.settings.lease_seconds, version)
+        tx.start_run(
+            run["id"],
+            worker_id,
+            ctx.now,
+            ctx.now + self.settings.lease_seconds,
+            version,
+            ctx.pipeline_id,
+            None if resolved is None else [{k: r[k] for k in _INPUT_KEYS} for r in resolved],
+        )
         if run["queued_at"] is not None:
             for observe in self.on_leased:
                 observe(ctx.now - run["queued_at"])
-        tx.add_event("run.started", ctx.now, ctx.pipeline_id, run["id"], worker=worker_id)
         consumers = graph.job_consumers.get(job.name)
         if consumers:
             if len(self._consumers_of_leased) >= _MAX_HINTS:  # runs whose end another process saw
@@ -462,17 +468,6 @@ class WorkerOps(TaskOps):
             shas = {path: blob_digest(data) for path, data in result.state_files.items()}
             tx.put_blobs({shas[p]: d for p, d in result.state_files.items()})
             state_map = shas
-        # ``run`` was read locked (``run_to_finish``) and found running: nothing changes it meanwhile
-        after = tx.finish_run(
-            run,
-            status,
-            ctx.now,
-            result.exit_code,
-            result.message,
-            result.steps,
-            result.properties,
-            state_map,
-        )
         creator = f"{job_name} #{run['number']}"
         if status == RunStatus.SUCCEEDED:
             spec = ctx.graph.pipeline.job(job_name)
@@ -496,9 +491,19 @@ class WorkerOps(TaskOps):
                     merge=rrow["type"] == "state"
                     or (shippable and spec is not None and name not in spec.overwrite),
                 )
-        if result.log:
-            tx.append_log(run_id, result.log, ctx.now)
-        tx.add_event(f"run.{status}", ctx.now, ctx.pipeline_id, run_id, message=result.message)
+        # ``run`` was read locked (``run_to_finish``) and found running: nothing changes it meanwhile;
+        # its new versions (and their events) come before its end, as they did in the run
+        after = tx.finish_run(
+            run,
+            status,
+            ctx.now,
+            result.exit_code,
+            result.message,
+            result.steps,
+            result.properties,
+            state_map,
+            result.log,
+        )
         for_workflow = '"workflow"' in run["causes"]
         if for_workflow:
             self._job_run_finished(ctx, run, status, result.properties)

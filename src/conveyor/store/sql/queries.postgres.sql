@@ -121,3 +121,31 @@ SELECT r.job_id, r.status FROM unnest(CAST(:job_ids AS BIGINT[])) AS j(id)
 JOIN LATERAL (SELECT s.job_id, s.status FROM runs s
               WHERE s.job_id = j.id AND s.status IN ('succeeded', 'failed', 'errored', 'timed_out', 'cancelled')
               ORDER BY s.id DESC LIMIT 1) r ON true;
+
+-- name: start_run_recorded
+-- start_run, its run.started event and (with names) its inputs in one statement: a lease costs the
+-- client one statement per run instead of three. Unread data-modifying CTEs run all the same.
+WITH started AS (
+    UPDATE runs SET status = 'running', worker_id = :worker_id, started_at = :now, lease_expires_at = :lease,
+                    pipeline_version = :pipeline_version
+    WHERE id = :id AND status = 'queued'
+), inputs AS (
+    INSERT INTO run_inputs (run_id, name, kind, version_id, upstream_run_id)
+    SELECT :id, i.name, i.kind, i.version_id, i.upstream_run_id
+    FROM unnest(CAST(:names AS TEXT[]), CAST(:kinds AS TEXT[]), CAST(:version_ids AS BIGINT[]),
+                CAST(:upstream_run_ids AS BIGINT[])) AS i(name, kind, version_id, upstream_run_id)
+)
+INSERT INTO events (at, kind, pipeline_id, run_id, data) VALUES (:now, 'run.started', :pipeline_id, :id, :data);
+
+-- name: finish_run_recorded
+-- finish_run, its log (when :log is not NULL) and its run.<status> event in one statement
+WITH finished AS (
+    UPDATE runs SET status = :status, finished_at = :finished_at, exit_code = :exit_code, message = :message,
+                    steps = :steps, properties = :properties, state_files = :state_files, lease_expires_at = NULL
+    WHERE id = :id AND status = 'running'
+), logged AS (
+    INSERT INTO run_logs (run_id, seq, data, created_at)
+    SELECT :id, coalesce(max(seq), 0) + 1, CAST(:log AS BYTEA), :finished_at FROM run_logs WHERE run_id = :id
+    HAVING CAST(:log AS BYTEA) IS NOT NULL
+)
+INSERT INTO events (at, kind, pipeline_id, run_id, data) VALUES (:finished_at, :kind, :pipeline_id, :id, :data);

@@ -453,15 +453,45 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             return self._all("queued_runs", limit=limit)
         return self._all("queued_runs_of_pipeline", limit=limit, pipeline_id=pipeline_id)
 
-    def start_run(self, run_id: int, worker_id: int, now: float, lease: float, pipeline_version: int) -> None:
-        self._run(
-            "start_run",
-            id=run_id,
-            worker_id=worker_id,
-            now=now,
-            lease=lease,
-            pipeline_version=pipeline_version,
-        )
+    def start_run(
+        self,
+        run_id: int,
+        worker_id: int,
+        now: float,
+        lease: float,
+        pipeline_version: int,
+        pipeline_id: int,
+        inputs: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Mark a queued run running for ``worker_id`` and record its ``run.started`` event and, when
+        given, the inputs it reads (``run_inputs`` rows): on PostgreSQL in one statement, each
+        statement costing the client as much as the database."""
+        params = {
+            "id": run_id,
+            "worker_id": worker_id,
+            "now": now,
+            "lease": lease,
+            "pipeline_version": pipeline_version,
+        }
+        data = _dumps({"worker": worker_id})
+        if self.dialect == "postgres":
+            rows = inputs or []
+            self._run(
+                "start_run_recorded",
+                **params,
+                pipeline_id=pipeline_id,
+                data=data,
+                names=[i["name"] for i in rows],
+                kinds=[i["kind"] for i in rows],
+                version_ids=[i["version_id"] for i in rows],
+                upstream_run_ids=[i["upstream_run_id"] for i in rows],
+            )
+            return
+        if inputs:
+            self.insert_run_inputs(run_id, inputs)
+        self._run("start_run", **params)
+        event = {"kind": "run.started", "pipeline_id": pipeline_id, "data": data}
+        self._run("insert_event", now=now, run_id=run_id, **event)
 
     def finish_run(
         self,
@@ -473,10 +503,12 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         steps: list[dict[str, Any]],
         properties: dict[str, str],
         state_files: dict[str, str] | None,
+        log: bytes | None = None,
     ) -> Row:
         """Finish a running run read by ``run_to_finish`` in this transaction (which locked it, so
-        its status cannot change before the commit). The row after is built here, not read back:
-        a completion's write then waits for nothing."""
+        its status cannot change before the commit), appending ``log`` to its log and recording its
+        ``run.<status>`` event: on PostgreSQL in one statement. The row after is built here, not
+        read back: a completion's write then waits for nothing."""
         after = {
             "status": str(status),
             "finished_at": now,
@@ -487,7 +519,15 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             "state_files": None if state_files is None else _dumps(state_files),
             "lease_expires_at": None,
         }
-        self._run("finish_run", id=run["id"], **after)
+        event = {"kind": f"run.{status}", "pipeline_id": run["pipeline_id"]}
+        event["data"] = _dumps({"message": message})
+        if self.dialect == "postgres":
+            self._run("finish_run_recorded", id=run["id"], **after, log=log or None, **event)
+        else:
+            self._run("finish_run", id=run["id"], **after)
+            if log:
+                self.append_log(run["id"], log, now)
+            self._run("insert_event", now=now, run_id=run["id"], **event)
         return {**run, **after}
 
     def fail_unstarted_run(self, run_id: int, status: str, now: float, message: str) -> None:
