@@ -732,6 +732,74 @@ def test_runs_that_ended_together_complete_in_one_call(world: World) -> None:
     assert svc.run(a.run_id)["status"] == "succeeded"
 
 
+_FAN_OUT = """
+    resources:
+      - {name: image, type: image}
+    jobs:
+      - {name: root, steps: ['true']}
+      - {name: l0, inputs: [{job: root}], steps: ['true']}
+      - {name: l1, inputs: [{job: root}], outputs: [image], steps: ['true']}
+      - {name: l2, inputs: [{job: root}], steps: ['true']}
+      - name: join
+        inputs: [{job: l0}, {job: l1}, {job: l2}, {resource: image, trigger: false}]
+        steps: ['true']
+      - {name: deploy, inputs: [{resource: image}], steps: ['true']}
+"""
+
+
+def _open_runs_of(world: World, job: str) -> list[dict[str, Any]]:
+    return [r for r in world.service.open_runs("line") if r["job_name"] == job]
+
+
+def test_a_fan_out_s_runs_reported_together_trigger_the_join_once_with_every_cause(world: World) -> None:
+    """Runs that succeed in one batch trigger their shared consumer once, with each one's cause in
+    order, as if each had been recorded alone; a run that made a version between them (whose
+    triggers read afresh) does not make a second run of the join."""
+    world.apply(_FAN_OUT)
+    svc = world.service
+    me = svc.register_worker("batch")
+    (root,) = svc.lease(me, 1, "line")
+    svc.complete(me, root.run_id, RunResult(status="succeeded"))
+    leaves = {spec.job: spec for spec in svc.lease(me, 3, "line")}
+    assert sorted(leaves) == ["l0", "l1", "l2"]
+    ok = RunResult(status="succeeded")
+    made = RunResult(status="succeeded", outputs={"image": ({"tag": "v1"}, {})})
+    done = [
+        ("run", leaves["l0"].run_id, ok),
+        ("run", leaves["l1"].run_id, made),
+        ("run", leaves["l2"].run_id, ok),
+    ]
+    rows, more = svc.complete_many_and_lease(me, done, lease=2, pipeline="line")
+    assert [r["status"] for r in rows if r] == ["succeeded"] * 3
+    assert sorted(s.job for s in more) == ["deploy", "join"]
+    (join,) = [r for r in svc.runs("line") if r["job_name"] == "join"]
+    causes = json.loads(join["causes"])
+    assert [(c["kind"], c.get("job") or c.get("resource")) for c in causes] == [
+        ("job", "l0"),
+        ("job", "l1"),
+        ("job", "l2"),
+    ]
+    assert len([r for r in svc.runs("line") if r["job_name"] == "deploy"]) == 1
+
+
+def test_runs_reported_together_add_their_causes_to_an_open_run_of_their_consumer(world: World) -> None:
+    world.apply(_FAN_OUT)
+    svc = world.service
+    me = svc.register_worker("batch")
+    (root,) = svc.lease(me, 1, "line")
+    svc.complete(me, root.run_id, RunResult(status="succeeded"))
+    leaves = {spec.job: spec for spec in svc.lease(me, 3, "line")}
+    ok = RunResult(status="succeeded")
+    svc.complete(me, leaves["l1"].run_id, ok)  # the join's run is made, and waits for l0 and l2
+    (join,) = _open_runs_of(world, "join")
+    done = [("run", leaves[job].run_id, ok) for job in ("l2", "l0")]
+    _, more = svc.complete_many_and_lease(me, done, lease=1, pipeline="line")
+    assert [s.job for s in more] == ["join"] and more[0].run_id == join["id"]
+    after = svc.run(join["id"])
+    assert [c["job"] for c in json.loads(after["causes"])] == ["l1", "l2", "l0"]
+    assert len([r for r in svc.runs("line") if r["job_name"] == "join"]) == 1
+
+
 def test_a_run_taken_from_the_worker_does_not_void_the_others_of_its_batch(world: World) -> None:
     world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, steps: ['true']}\n")
     svc = world.service
@@ -956,3 +1024,39 @@ def test_a_chain_s_step_waits_for_postgresql_twice_before_its_commit(
     monkeypatch.undo()
     assert b.job == "b" and b.number == 1
     assert waits == ["execute_together", "execute_together"]
+
+
+def test_a_fan_out_s_runs_reported_together_wait_for_postgresql_twice_before_the_commit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both runs' rows and their join's open runs in one round trip, then the scheduling reads:
+    two runs that ended together cost the round trips of one."""
+    if world.store.dialect != "postgres":
+        pytest.skip("SQLite has no round trips")
+    from conveyor.store.sql.connection import PostgresConnection
+
+    world.apply(
+        "jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, steps: ['true']}\n  - {name: c, steps: ['true']}\n"
+        "  - {name: join, inputs: [{job: a}, {job: b}, {job: c}], steps: ['true']}\n"
+    )
+    svc = world.service
+    me = svc.register_worker("me")
+    specs = svc.lease(me, 3, "line")
+    waits: list[str] = []
+    originals = {
+        name: getattr(PostgresConnection, name) for name in ("execute", "execute_together", "iterate")
+    }
+    for name in originals:
+
+        def spy(self: Any, *args: Any, _name: str = name) -> Any:
+            waits.append(_name)
+            return originals[_name](self, *args)
+
+        monkeypatch.setattr(PostgresConnection, name, spy)
+    done = [("run", spec.run_id, RunResult(status="succeeded")) for spec in specs[:2]]
+    rows, more = svc.complete_many_and_lease(me, done, 1, "line")
+    monkeypatch.undo()
+    assert [r["status"] for r in rows if r] == ["succeeded", "succeeded"] and more == []
+    assert waits == ["execute_together", "execute_together"]
+    (join,) = _open_runs_of(world, "join")
+    assert [c["job"] for c in json.loads(join["causes"])] == [specs[0].job, specs[1].job]

@@ -56,6 +56,15 @@ class Ctx:
     upstream_runs: dict[int, Row | None] | None = None
     #: ids of the jobs whose runs succeeded in this transaction
     succeeded: list[int] = field(default_factory=list)
+    #: ids of the jobs whose open runs a trigger in this transaction may have changed: what was
+    #: read of theirs before is stale
+    touched: set[int] = field(default_factory=set)
+    #: (consumers, cause, their open runs read with the run) of the runs a worker reported together
+    #: that succeeded, triggered once they are all recorded (``WorkerOps._flush_triggers``): a
+    #: fan-out's runs that ended together trigger its join once; None: each triggers at once
+    deferred: list[tuple[tuple[str, ...], dict[str, Any], tuple[list[int], dict[int, Row]] | None]] | None = (
+        None
+    )
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -16,6 +16,19 @@ from conveyor.model.runs import RunStatus
 from conveyor.service.base import ApplyResult, Ctx, ServiceBase, check_properties, did_you_mean
 from conveyor.store.base import Row
 
+#: a run not started yet remembers at most this many of the triggers it coalesced
+MAX_CAUSES = 20
+
+
+def _with_causes(had: list[dict[str, Any]], causes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``had`` and then each of ``causes`` it lacks, in turn, while fewer than ``MAX_CAUSES``; a
+    workflow's cause is kept whatever the count: the run's end is reported to each waiting task."""
+    out = list(had)
+    for cause in causes:
+        if (len(out) < MAX_CAUSES or cause.get("kind") == "workflow") and cause not in out:
+            out.append(cause)
+    return out
+
 
 class PipelineOps(ServiceBase):
     @contextmanager
@@ -168,31 +181,35 @@ class PipelineOps(ServiceBase):
         )
         consumers = [j for j in ctx.graph.resource_consumers.get(resource, ()) if j != exclude_job]
         if consumers:
-            self._trigger_all(ctx, consumers, {"kind": "version", "resource": resource, "number": number})
+            self._trigger_all(ctx, consumers, [{"kind": "version", "resource": resource, "number": number}])
         return {"id": version_id, "number": number, "digest": digest, "properties": properties}
 
     def _trigger(self, ctx: Ctx, job: str, cause: dict[str, Any]) -> int:
         """Start a run of the job, or add the cause to its run not yet started (coalescing), so a burst
         of triggers makes one run that reads the latest of everything."""
-        return self._trigger_all(ctx, [job], cause)[0]
+        return self._trigger_all(ctx, [job], [cause])[0]
 
     def _trigger_all(
         self,
         ctx: Ctx,
         jobs: Sequence[str],
-        cause: dict[str, Any],
+        causes: list[dict[str, Any]],
         open_runs: tuple[list[int], dict[int, Row]] | None = None,
         quiet: bool = False,
     ) -> list[int]:
         """``_trigger`` for every job one event starts (a run's consumers, a version's): their open
         runs read, and the new runs inserted, in one statement each however many there are.
-        ``open_runs``: (job ids, their open runs) already read in this transaction, and still so.
+        ``causes``: one event's, or several that came together (a fan-out's runs ending in one
+        transaction), as if each had triggered in turn. ``open_runs``: (job ids, their open runs)
+        read earlier in this transaction: used unless a trigger since changed any (``ctx.touched``).
         ``quiet``: nobody reads what was triggered (a completion's consumers): a lone new run is
         then written without waiting for its id (which is not returned, nor noted in ``ctx.triggered``)."""
         tx = ctx.tx
         jobs = list(dict.fromkeys(jobs))
         ids = [ctx.job_ids[job] for job in jobs]
-        pending = open_runs[1] if open_runs is not None and open_runs[0] == ids else tx.open_runs_of_jobs(ids)
+        still = open_runs is not None and open_runs[0] == ids and ctx.touched.isdisjoint(ids)
+        pending = open_runs[1] if still and open_runs is not None else tx.open_runs_of_jobs(ids)
+        ctx.touched.update(ids)
         run_ids: dict[str, int] = {}
         new: list[tuple[int, str, str]] = []
         for job, job_id in zip(jobs, ids, strict=True):
@@ -205,27 +222,28 @@ class PipelineOps(ServiceBase):
                 runs_on = canonical_json(dict(spec.runs_on)) if spec is not None and spec.runs_on else ""
                 new.append((job_id, job, runs_on))
                 continue
-            causes = json.loads(run["causes"])
-            # a workflow's cause is kept whatever the count: the run's end is reported to each waiting task
-            if (len(causes) < 20 or cause.get("kind") == "workflow") and cause not in causes:
-                tx.set_causes(run["id"], [*causes, cause])
+            had = json.loads(run["causes"])
+            kept = _with_causes(had, causes)
+            if len(kept) > len(had):
+                tx.set_causes(run["id"], kept)
             if run["status"] == RunStatus.WAITING_APPROVAL:
                 # new upstream work: wait for it to settle, then ask again for the newer inputs
                 tx.set_run_status(run["id"], RunStatus.PENDING)
             run_ids[job] = int(run["id"])
         # one job (a chain's every step): the one-row statement, 100 against 123 µs on SQLite here
+        first = _with_causes([], causes)
         if quiet and len(new) == 1:
             job_id, job, runs_on = new[0]
-            tx.add_pending_run(ctx.pipeline_id, ctx.version, job_id, job, [cause], ctx.now, runs_on=runs_on)
+            tx.add_pending_run(ctx.pipeline_id, ctx.version, job_id, job, first, ctx.now, runs_on=runs_on)
             return []
         if len(new) == 1:
             job_id, job, runs_on = new[0]
             run_id, number = tx.insert_run(
-                ctx.pipeline_id, ctx.version, job_id, job, [cause], ctx.now, runs_on=runs_on
+                ctx.pipeline_id, ctx.version, job_id, job, first, ctx.now, runs_on=runs_on
             )
             made = {job_id: (run_id, number)}
         else:
-            made = tx.insert_runs_numbered(ctx.pipeline_id, ctx.version, new, [cause], ctx.now) if new else {}
+            made = tx.insert_runs_numbered(ctx.pipeline_id, ctx.version, new, first, ctx.now) if new else {}
         for job_id, job, _ in new:
             run_id, number = made[job_id]
             ctx.triggered.append(f"{job} #{number}")

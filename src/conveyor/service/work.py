@@ -418,16 +418,25 @@ class WorkerOps(TaskOps):
         lease: all in one transaction (Conflict or NotFound rolls it all back)."""
         now = self._now()
         with self._transaction() as tx:
+            # the runs' rows (and their consumers' open runs) in one round trip, before any is written
+            hints = [
+                (run_id, self._consumers_of_leased.pop(run_id, None))
+                for kind, run_id, _ in done
+                if kind != "task"
+            ]
+            found = iter(zip(hints, tx.runs_to_finish(hints), strict=True))
             rows: list[Row] = []
             ctxs: dict[int, Ctx] = {}
             for kind, run_id, result in done:
-                row, ctx = self._complete_in(tx, worker_id, kind, run_id, result, now)
-                rows.append(row)
-                if ctx is not None:
-                    ctxs[ctx.pipeline_id] = ctx
+                if kind == "task":
+                    rows.append(self._complete_task(tx, worker_id, run_id, result, now))
+                    continue
+                (_, consumers), read = next(found)
+                rows.append(self._complete_run(tx, worker_id, run_id, result, now, consumers, read, ctxs))
             # leasing from one pipeline (``conveyor run``), its scheduling step may read the lease too
             one = self._pipeline_ids.get(pipeline) if pipeline and labels is None and worker_id else None
             for ctx in ctxs.values():
+                self._flush_triggers(ctx)
                 self._promote(ctx, lease if ctx.pipeline_id == one else 0)
             last = ctxs.get(one) if one is not None else next(reversed(ctxs.values()), None)
             more = (
@@ -439,22 +448,41 @@ class WorkerOps(TaskOps):
                 on_leased(more)
             return rows, more
 
-    def _complete_in(
-        self, tx: Tx, worker_id: int | None, kind: str, run_id: int, result: RunResult, now: float
-    ) -> tuple[Row, Ctx | None]:
-        """Record one finished run (its pipeline's context, to decide what moves on) or task."""
-        if kind == "task":
-            return self._complete_task(tx, worker_id, run_id, result, now), None
-        consumers = self._consumers_of_leased.pop(run_id, None)
-        found = tx.run_to_finish(run_id, consumers)
+    def _complete_run(
+        self,
+        tx: Tx,
+        worker_id: int | None,
+        run_id: int,
+        result: RunResult,
+        now: float,
+        consumers: list[int] | None,
+        found: tuple[Row, Row, dict[int, Row] | None] | None,
+        ctxs: dict[int, Ctx],
+    ) -> Row:
+        """Record one finished run, read by ``runs_to_finish`` (with its ``consumers``' open runs),
+        in its pipeline's context in ``ctxs`` (one per pipeline, shared by the batch)."""
         if found is None:
             raise NotFound(f"no run {run_id}")
         run, prow, open_runs = found
         if run["status"] != RunStatus.RUNNING or (worker_id is not None and run["worker_id"] != worker_id):
             raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
-        ctx = self._ctx(tx, prow, now)
+        ctx = ctxs.get(prow["id"])
+        if ctx is None:
+            ctx = ctxs[prow["id"]] = self._ctx(tx, prow, now)
+            ctx.deferred = []
         read = (consumers, open_runs) if consumers is not None and open_runs is not None else None
-        return self._finish(ctx, run, result, read), ctx
+        return self._finish(ctx, run, result, read)
+
+    def _flush_triggers(self, ctx: Ctx) -> None:
+        """Trigger what the batch's successes held back (``ctx.deferred``), in order; successive ones
+        of the same consumers as one trigger with all their causes, reading their open runs once."""
+        held = ctx.deferred
+        if not held:
+            return
+        ctx.deferred = []
+        for consumers, group in itertools.groupby(held, key=lambda h: h[0]):
+            entries = list(group)
+            self._trigger_all(ctx, consumers, [cause for _, cause, _ in entries], entries[0][2], quiet=True)
 
     def _finish(
         self, ctx: Ctx, run: Row, result: RunResult, open_runs: tuple[list[int], dict[int, Row]] | None = None
@@ -469,6 +497,11 @@ class WorkerOps(TaskOps):
             tx.put_blobs({shas[p]: d for p, d in result.state_files.items()})
             state_map = shas
         creator = f"{job_name} #{run['number']}"
+        for_workflow = '"workflow"' in run["causes"]
+        # versions made, or a workflow told, may trigger some of its consumers (or any job)
+        plain = not result.outputs and not for_workflow
+        if not plain:
+            self._flush_triggers(ctx)  # what the batch's earlier runs started comes first
         if status == RunStatus.SUCCEEDED:
             spec = ctx.graph.pipeline.job(job_name)
             shippable = spec is not None and spec.runtime == "shippable"
@@ -504,7 +537,6 @@ class WorkerOps(TaskOps):
             state_map,
             result.log,
         )
-        for_workflow = '"workflow"' in run["causes"]
         if for_workflow:
             self._job_run_finished(ctx, run, status, result.properties)
         for count in self.on_finished:
@@ -514,10 +546,12 @@ class WorkerOps(TaskOps):
             ctx.succeeded.append(run["job_id"])
             consumers = ctx.graph.job_consumers.get(job_name, ())
             if consumers:
-                # versions made above, or a workflow told, may have triggered some of them since
-                still = open_runs if not result.outputs and not for_workflow else None
                 cause = {"kind": "job", "job": job_name, "number": run["number"]}
-                self._trigger_all(ctx, consumers, cause, still, quiet=True)
+                read = open_runs if plain else None
+                if plain and ctx.deferred is not None:
+                    ctx.deferred.append((tuple(consumers), cause, read))
+                else:
+                    self._trigger_all(ctx, consumers, [cause], read, quiet=True)
         elif status in RETRYABLE:
             graph = self._graph(tx, ctx.pipeline_id, run["pipeline_version"])
             job = graph.pipeline.job(job_name)

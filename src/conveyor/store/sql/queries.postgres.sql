@@ -149,3 +149,13 @@ WITH finished AS (
     HAVING CAST(:log AS BYTEA) IS NOT NULL
 )
 INSERT INTO events (at, kind, pipeline_id, run_id, data) VALUES (:finished_at, :kind, :pipeline_id, :id, :data);
+
+-- name: jobs_ahead
+-- last_succeeded_runs and last_finished_statuses of :job_ids in one statement (NULLs: none yet)
+SELECT j.id AS job_id, f.status AS last_status, r.id, r.number, r.properties, r.state_files
+FROM unnest(CAST(:job_ids AS BIGINT[])) AS j(id)
+LEFT JOIN LATERAL (SELECT s.status FROM runs s
+                   WHERE s.job_id = j.id AND s.status IN ('succeeded', 'failed', 'errored', 'timed_out', 'cancelled')
+                   ORDER BY s.id DESC LIMIT 1) f ON true
+LEFT JOIN LATERAL (SELECT s.id, s.number, s.properties, s.state_files FROM runs s
+                   WHERE s.job_id = j.id AND s.status = 'succeeded' ORDER BY s.id DESC LIMIT 1) r ON true;

@@ -115,18 +115,47 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         With ``open_runs_of`` (job ids: the consumers the run's success would trigger), also
         ``open_runs_of_jobs`` of them, read once the locks are held, in the same round trip
         (None without)."""
-        if open_runs_of:
-            rows, opened = self._conn.execute_together(
-                (self._q["run_to_finish"], {"id": run_id}), self._open_runs_statement(open_runs_of)
-            )
-            open_runs = _newest_per_job(opened)
-        else:
-            rows, open_runs = self._all("run_to_finish", id=run_id), None
-        if not rows:
-            return None
-        row = rows[0]
-        version = row.pop("pipeline_current_version")
-        return row, {"id": row["pipeline_id"], "current_version": version}, open_runs
+        return self.runs_to_finish([(run_id, open_runs_of)])[0]
+
+    def runs_to_finish(
+        self, runs: list[tuple[int, list[int] | None]]
+    ) -> list[tuple[Row, Row, dict[int, Row] | None] | None]:
+        """``run_to_finish`` of each (run id, open_runs_of), in one round trip: a worker reporting
+        several runs at once waits once. Runs with the same consumers share one read of their open
+        runs, made after the first of them is locked (and its pipeline with it)."""
+        if not runs:
+            return []
+        q = self._q
+        statements: list[tuple[str, dict[str, Any]]] = []
+        plan: list[tuple[int, int | None]] = []  # per run: its statement, its open runs' statement
+        shared: dict[tuple[int, ...], int] = {}
+        for run_id, open_runs_of in runs:
+            at = len(statements)
+            statements.append((q["run_to_finish"], {"id": run_id}))
+            opened = None
+            if open_runs_of:
+                opened = shared.get(tuple(open_runs_of))
+                if opened is None:
+                    opened = shared[tuple(open_runs_of)] = len(statements)
+                    statements.append(self._open_runs_statement(open_runs_of))
+            plan.append((at, opened))
+        results = self._conn.execute_together(*statements)
+        newest: dict[int, dict[int, Row]] = {}
+        out: list[tuple[Row, Row, dict[int, Row] | None] | None] = []
+        for at, opened in plan:
+            rows = results[at]
+            if not rows:
+                out.append(None)
+                continue
+            row = rows[0]
+            version = row.pop("pipeline_current_version")
+            open_runs = None
+            if opened is not None:
+                open_runs = newest.get(opened)
+                if open_runs is None:
+                    open_runs = newest[opened] = _newest_per_job(results[opened])
+            out.append((row, {"id": row["pipeline_id"], "current_version": version}, open_runs))
+        return out
 
     def lock_pipeline(self, pipeline_id: int) -> Row:
         """The pipeline, locked until the transaction ends (PostgreSQL; SQLite's write lock is global)."""
@@ -404,15 +433,21 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         if lease > 0:
             statements.append((q["queued_runs_of_pipeline"], {**params, "limit": lease}))
         if read_ahead:
-            statements.append((q["last_succeeded_runs"], {"job_ids": jobs_ahead}))
-            statements.append((q["last_finished_statuses"], {"job_ids": jobs_ahead}))
+            statements.append((q["jobs_ahead"], {"job_ids": jobs_ahead}))
         pending, first, *more = self._conn.execute_together(*statements)
         queued = more[0] if more else None
         ahead = None
         if read_ahead:
             assert jobs_ahead is not None
-            succeeded = {r.pop("job_id"): r for r in more[1]}
-            ahead = JobsAhead(jobs_ahead, succeeded, {r["job_id"]: str(r["status"]) for r in more[2]})
+            succeeded: dict[int, Row] = {}
+            finished: dict[int, str] = {}
+            for r in more[1]:
+                job_id, status = r.pop("job_id"), r.pop("last_status")
+                if status is not None:
+                    finished[job_id] = str(status)
+                if r["id"] is not None:
+                    succeeded[job_id] = r
+            ahead = JobsAhead(jobs_ahead, succeeded, finished)
 
         def rest() -> list[Row]:
             return self._all("active_jobs_rest", pipeline_id=pipeline_id, seen=[r["id"] for r in first])
