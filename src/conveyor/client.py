@@ -302,9 +302,17 @@ class WorkerClient(Client):
             self.complete_and_lease, worker_id, done, lease, pipeline, labels, workflow
         )
 
-    def heartbeat(self, worker_id: int) -> list[tuple[tuple[str, int], str]]:
+    def heartbeat(
+        self, worker_id: int, held: list[tuple[str, int]] | None = None
+    ) -> list[tuple[tuple[str, int], str]]:
+        payload = None
+        if held is not None:
+            payload = {
+                "runs": [i for kind, i in held if kind == "run"],
+                "tasks": [i for kind, i in held if kind == "task"],
+            }
         body = self._retrying(
-            lambda: self.json("POST", f"/api/v1/workers/{worker_id}/heartbeat"), "heartbeat"
+            lambda: self.json("POST", f"/api/v1/workers/{worker_id}/heartbeat", json=payload), "heartbeat"
         )
         out = []
         for c in body["cancel"]:

@@ -139,6 +139,35 @@ def test_killing_the_server_mid_run_loses_nothing(tmp_path: Path, db_url: str) -
         assert "one" in api2.get(f"/api/v1/runs/{first['id']}/logs").text
 
 
+def test_a_run_leased_in_an_answer_that_never_arrived_is_queued_again(tmp_path: Path, db_url: str) -> None:
+    """The server committed a lease but its answer was lost (it died before sending it): the
+    worker's next heartbeat says what it holds, and the run it never got is queued again, to run
+    once with its inputs read anew, instead of staying "running" for as long as the worker lives."""
+    with cluster(tmp_path, db_url) as c:
+        _, url = c.server(workers=0)
+        api = c.api(url)
+        _apply(
+            api,
+            "jobs:\n  - {name: a, steps: ['echo ran-once']}\n  - {name: b, inputs: [{job: a}], steps: ['true']}\n",
+        )
+        worker = c.api(url, token=c.worker_token)
+        me = worker.post("/api/v1/workers", json={"name": "forgetful", "labels": {}}).json()["id"]
+        (lost,) = worker.post(f"/api/v1/workers/{me}/lease", json={"limit": 1}).json()["runs"]
+        assert [r["status"] for r in _runs(api)] == ["running"]
+        r = worker.post(
+            f"/api/v1/workers/{me}/heartbeat", json={"runs": [lost["run_id"] + 1000], "tasks": []}
+        )
+        assert r.status_code == 200 and r.json() == {"cancel": []}
+        (run,) = _runs(api)
+        assert (run["id"], run["status"], run["worker_id"]) == (lost["run_id"], "queued", None)
+        c.worker(url, name="steady")
+        runs = wait_for(lambda: _settled(api, 2), 30, "both jobs to finish")
+        assert sorted((r["job_name"], r["status"]) for r in runs) == [("a", "succeeded"), ("b", "succeeded")]
+        kinds = [e["kind"] for e in api.get(f"/api/v1/runs/{lost['run_id']}").json()["events"]]
+        assert kinds == ["run.started", "run.handed_back", "run.started", "run.succeeded"]
+        assert api.get(f"/api/v1/runs/{lost['run_id']}/logs").text.count("\nran-once\n") == 1
+
+
 def test_tokens_roles_and_errors(tmp_path: Path, db_url: str) -> None:
     with cluster(tmp_path, db_url) as c:
         _, url = c.server(workers=0)

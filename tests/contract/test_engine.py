@@ -800,6 +800,29 @@ def test_runs_reported_together_add_their_causes_to_an_open_run_of_their_consume
     assert len([r for r in svc.runs("line") if r["job_name"] == "join"]) == 1
 
 
+def test_a_run_its_worker_does_not_hold_is_queued_again_on_its_heartbeat(world: World) -> None:
+    """What a worker holds comes with its heartbeat: a run leased to it that it does not hold (the
+    lease's answer was lost) is queued again, its inputs to be read anew; one it holds is kept, and
+    a heartbeat that says nothing of what it holds changes nothing."""
+    world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, inputs: [{job: a}], steps: ['true']}\n")
+    svc = world.service
+    me = svc.register_worker("w")
+    (a,) = svc.lease(me, 1, "line")
+    svc.complete(me, a.run_id, RunResult(status="succeeded"))
+    (b,) = svc.lease(me, 1, "line")
+    assert svc.heartbeat(me) == [] and svc.heartbeat(me, [("run", b.run_id)]) == []
+    assert svc.run(b.run_id)["status"] == "running"
+    assert svc.heartbeat(me, [("run", a.run_id)]) == []
+    run = svc.run(b.run_id)
+    assert (run["status"], run["worker_id"], run["started_at"], run["inputs"]) == ("queued", None, None, [])
+    (again,) = svc.lease(me, 1, "line")
+    assert again.run_id == b.run_id
+    assert [i["upstream_run_id"] for i in svc.run(b.run_id)["inputs"]] == [a.run_id]
+    svc.complete(me, b.run_id, RunResult(status="succeeded"))
+    kinds = [e["kind"] for e in svc.run(b.run_id)["events"]]
+    assert kinds == ["run.started", "run.handed_back", "run.started", "run.succeeded"]
+
+
 def test_a_run_taken_from_the_worker_does_not_void_the_others_of_its_batch(world: World) -> None:
     world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, steps: ['true']}\n")
     svc = world.service

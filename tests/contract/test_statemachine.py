@@ -185,6 +185,18 @@ def test_wait_map_parallel(world: World) -> None:
     assert sorted(t["label"] for t in row["tasks"]) == ["R", "Sq", "Sq", "Sq", "Sq"]
 
 
+def test_a_task_its_worker_does_not_hold_is_queued_again_on_its_heartbeat(world: World) -> None:
+    world.define("h", {"T": {"Type": "Task", "Resource": "exec:echo '\"done\"'", "End": True}})
+    world.service.start_workflow("h", 0, "{}")
+    worker_id = world.service.register_worker("w")
+    (lost,) = world.service.lease(worker_id, 1)
+    assert world.service.heartbeat(worker_id, [("task", lost.run_id)]) == []
+    assert world.service.lease(worker_id, 1) == []  # held: still this worker's
+    assert world.service.heartbeat(worker_id, []) == []  # its lease's answer never arrived
+    (again,) = world.service.lease(worker_id, 1)
+    assert again.run_id == lost.run_id
+
+
 def test_cancel_kills_the_running_task(world: World, tmp_path: Path) -> None:
     world.define("c", {"Long": {"Type": "Task", "Resource": "exec:sleep 60", "End": True}})
     row = world.service.start_workflow("c", 0, "{}")

@@ -61,6 +61,14 @@ class Lease(_Strict):
     workflow: Name | None = Field(default=None, description="lease only this workflow's tasks")
 
 
+class Heartbeat(_Strict):
+    """What the worker holds: any other run or task the server thinks it leased it (an answer to a
+    lease lost on the way, when the server went down before it arrived) is handed back."""
+
+    runs: Annotated[list[int], Field(max_length=1000)] | None = None
+    tasks: Annotated[list[int], Field(max_length=1000)] | None = None
+
+
 class OutputBody(_Strict):
     properties: dict[str, str] = {}
     files: dict[str, str] = Field(default={}, description="path -> base64 content")

@@ -64,12 +64,21 @@ class WorkerOps(TaskOps):
                 name, hostname or os.uname().nodename, os.getpid() if pid is None else pid, labels, now
             )
 
-    def heartbeat(self, worker_id: int) -> list[tuple[tuple[str, int], str]]:
-        """Renew the worker's leases; returns the runs and tasks it holds that must be cancelled."""
+    def heartbeat(
+        self, worker_id: int, held: list[tuple[str, int]] | None = None
+    ) -> list[tuple[tuple[str, int], str]]:
+        """Renew the worker's leases; returns the runs and tasks it holds that must be cancelled.
+
+        ``held``: the runs and tasks the worker runs. One leased to it that it does not hold was
+        leased in an answer it never got (the server died, or the connection broke, after the
+        commit): it never started, so it is queued again rather than held until the worker stops.
+        A worker asks one thing at a time, so no lease of its own is on its way meanwhile."""
         now = self._now()
         with self._transaction() as tx:
             if tx.worker(worker_id) is None:
                 raise NotFound(f"no worker {worker_id}")
+            if held is not None:
+                self._hand_back_unheld(tx, worker_id, set(held), now)
             tx.heartbeat_worker(worker_id, now)
             tx.extend_leases(worker_id, now + self.settings.lease_seconds)
             tx.extend_task_leases(worker_id, now + self.settings.lease_seconds)
@@ -78,6 +87,17 @@ class WorkerOps(TaskOps):
                 (("task", r["id"]), r["cancel_reason"]) for r in tx.task_cancels_for_worker(worker_id)
             ]
             return cancels
+
+    def _hand_back_unheld(self, tx: Tx, worker_id: int, held: set[tuple[str, int]], now: float) -> None:
+        lost = [r for r in tx.running_runs_of_worker(worker_id) if ("run", r["id"]) not in held]
+        for run in lost:
+            tx.requeue_unstarted_run(run["id"], not run["inputs_pinned"], now)
+            tx.add_event("run.handed_back", now, run["pipeline_id"], run["id"], worker=worker_id)
+        tasks = [t for t in tx.running_tasks_of_worker(worker_id) if ("task", t["id"]) not in held]
+        for task in tasks:
+            tx.requeue_task(task["id"])
+        if lost or tasks:
+            self._mark_queued()
 
     def append_log(self, worker_id: int | None, run_id: int, data: bytes, kind: str = "run") -> None:
         """Stream part of a running run's (or task's) log, so it can be followed live."""

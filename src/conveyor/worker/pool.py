@@ -59,7 +59,10 @@ class Backend(Protocol):
         ``on_leased`` before it has committed the lease (the caller then stops them if it raises)."""
         ...
 
-    def heartbeat(self, worker_id: int) -> list[tuple[Key, str]]: ...
+    def heartbeat(self, worker_id: int, held: list[Key] | None = None) -> list[tuple[Key, str]]:
+        """Renew the worker's leases; the runs and tasks it must cancel. ``held``: what it runs now,
+        so that what the backend leased it in an answer that never arrived is queued again."""
+        ...
 
     def append_log(self, worker_id: int | None, run_id: int, data: bytes, kind: str = "run") -> None: ...
 
@@ -275,7 +278,7 @@ class Pool:
 
     def _heartbeat(self) -> None:
         self._next_heartbeat = time.monotonic() + self._heartbeat_every
-        for key, reason in self.backend.heartbeat(self.worker_id):
+        for key, reason in self.backend.heartbeat(self.worker_id, list(self.slots)):
             slot = self.slots.get(key)
             if slot is not None:
                 self._unregister(slot)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from conveyor.api.auth import Viewer, WorkerAuth, service_of
-from conveyor.api.schemas import Complete, Id, Lease, RegisterWorker
+from conveyor.api.schemas import Complete, Heartbeat, Id, Lease, RegisterWorker
 from conveyor.errors import LimitExceeded
 from conveyor.model.work import result_from_json, spec_to_json
 from conveyor.service.reads import public_run
@@ -45,9 +45,15 @@ async def lease(request: Request, worker_id: Id, body: Lease, _: WorkerAuth) -> 
 
 
 @router.post("/{worker_id}/heartbeat")
-def heartbeat(request: Request, worker_id: Id, _: WorkerAuth) -> dict[str, Any]:
-    """Renews the worker's leases; answers with the runs it must cancel."""
-    cancels = service_of(request).heartbeat(worker_id)
+def heartbeat(
+    request: Request, worker_id: Id, _: WorkerAuth, body: Heartbeat | None = None
+) -> dict[str, Any]:
+    """Renews the worker's leases; answers with the runs it must cancel. With what the worker
+    holds, runs and tasks leased to it that it does not hold are queued again."""
+    held = None
+    if body is not None and body.runs is not None and body.tasks is not None:
+        held = [("run", i) for i in body.runs] + [("task", i) for i in body.tasks]
+    cancels = service_of(request).heartbeat(worker_id, held)
     return {
         "cancel": [
             {"kind": kind, ("task_id" if kind == "task" else "run_id"): work_id, "reason": reason}

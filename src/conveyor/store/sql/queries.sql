@@ -179,6 +179,16 @@ UPDATE runs SET status = :status, finished_at = :now, message = :message WHERE i
 SELECT r.id, r.worker_id, r.lease_expires_at, w.hostname, w.pid FROM runs r
 LEFT JOIN workers w ON w.id = r.worker_id WHERE r.status = 'running';
 
+-- name: running_runs_of_worker
+SELECT id, pipeline_id, inputs_pinned FROM runs WHERE worker_id = :worker_id AND status = 'running';
+
+-- name: requeue_unstarted_run
+UPDATE runs SET status = 'queued', worker_id = NULL, started_at = NULL, lease_expires_at = NULL, queued_at = :now
+WHERE id = :id AND status = 'running';
+
+-- name: delete_run_inputs
+DELETE FROM run_inputs WHERE run_id = :run_id;
+
 -- name: extend_leases
 UPDATE runs SET lease_expires_at = :lease WHERE worker_id = :worker_id AND status = 'running';
 

@@ -157,6 +157,9 @@ UPDATE tasks SET status = 'queued', worker_id = NULL, lease_expires_at = NULL, s
        attempt = attempt + 1
 WHERE id = :id;
 
+-- name: tasks_running_of_worker
+SELECT id FROM tasks WHERE worker_id = :worker_id AND status = 'running';
+
 -- name: task_cancel
 UPDATE tasks SET cancel_reason = :reason WHERE id = :id;
 

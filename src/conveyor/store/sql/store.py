@@ -571,6 +571,17 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     def running_runs(self) -> list[Row]:
         return self._all("running_runs")
 
+    def running_runs_of_worker(self, worker_id: int) -> list[Row]:
+        """(id, pipeline_id, inputs_pinned) of the runs leased to the worker and running."""
+        return self._all("running_runs_of_worker", worker_id=worker_id)
+
+    def requeue_unstarted_run(self, run_id: int, inputs_read: bool, now: float) -> None:
+        """Queue again a running run its worker never started; with ``inputs_read`` (they were
+        resolved at the lease, not pinned by an earlier attempt), the next lease reads them anew."""
+        if inputs_read:
+            self._run("delete_run_inputs", run_id=run_id)
+        self._run("requeue_unstarted_run", id=run_id, now=now)
+
     def extend_leases(self, worker_id: int, lease: float) -> None:
         self._all("extend_leases", worker_id=worker_id, lease=lease)
 

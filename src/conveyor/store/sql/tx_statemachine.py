@@ -269,6 +269,9 @@ class StateMachineTx(TxBase):
     def running_tasks(self) -> list[Row]:
         return self._all("tasks_running")
 
+    def running_tasks_of_worker(self, worker_id: int) -> list[Row]:
+        return self._all("tasks_running_of_worker", worker_id=worker_id)
+
     def task_cancels_for_worker(self, worker_id: int) -> list[Row]:
         return self._all("task_cancels_for_worker", worker_id=worker_id)
 
