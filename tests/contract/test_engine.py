@@ -823,6 +823,42 @@ def test_a_run_its_worker_does_not_hold_is_queued_again_on_its_heartbeat(world: 
     assert kinds == ["run.started", "run.handed_back", "run.started", "run.succeeded"]
 
 
+@pytest.mark.parametrize("window", [0.0, 5.0])
+def test_a_report_window_lets_runs_that_end_close_together_share_a_transaction(
+    world: World, window: float
+) -> None:
+    """With a report window, a pool that saw one run end waits (up to the window) for the others in
+    hand, and reports them in one call; without, each is reported as it ends."""
+    from dataclasses import replace
+
+    from conveyor.worker.local import local_pool, run_pipeline
+
+    world.apply("jobs:\n  - {name: quick, steps: ['sleep 0.05']}\n  - {name: slow, steps: ['sleep 0.4']}\n")
+    svc = world.service
+    batches: list[int] = []
+    real = svc.complete_many_and_lease
+
+    def counted(worker_id: Any, done: Any, *args: Any, **kwargs: Any) -> Any:
+        batches.append(len(done))
+        return real(worker_id, done, *args, **kwargs)
+
+    svc.complete_many_and_lease = counted  # type: ignore[method-assign]
+    worker = svc.register_worker("w")
+    pool = local_pool(svc, worker, 2, work_root=world.tmp / "work", scratch_root=world.tmp / "scratch")
+    pool.config = replace(pool.config, report_window=window)
+    run_pipeline(svc, pool, "line")
+    assert sorted(r["job_name"] for r in pool.finished) == ["quick", "slow"]
+    assert batches == ([2] if window else [1, 1])
+
+
+def test_only_postgresql_pools_wait_for_a_batch(world: World) -> None:
+    from conveyor.worker.local import POSTGRES_REPORT_WINDOW, report_window
+
+    postgres = world.store.dialect == "postgres"
+    assert report_window(world.service) == (POSTGRES_REPORT_WINDOW if postgres else 0.0)
+    assert 0 < POSTGRES_REPORT_WINDOW < 0.01  # a step's worth of waiting, not a poll interval
+
+
 def test_a_run_taken_from_the_worker_does_not_void_the_others_of_its_batch(world: World) -> None:
     world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, steps: ['true']}\n")
     svc = world.service

@@ -17,6 +17,7 @@ import time
 from conveyor.api.app import create_app
 from conveyor.notify.dispatcher import Dispatcher  # notifications: sent beside, never inside, a run
 from conveyor.service import Service
+from conveyor.worker.local import report_window
 from conveyor.worker.pool import Pool, PoolConfig
 
 log = logging.getLogger("conveyor.server")
@@ -55,6 +56,7 @@ class Runtime:
                 labels=self.labels,
                 stream_logs=True,
                 handle_signals=False,
+                report_window=report_window(self.service),
             )
             self.pool = Pool(self.service, self.worker_id, config)
             self.service.on_queued.append(self.pool.wake)

@@ -8,6 +8,16 @@ from pathlib import Path
 from conveyor.service import Service
 from conveyor.worker.pool import Listener, Pool, PoolConfig
 
+#: PostgreSQL: how long a pool that ran a step to its end waits for the others in hand before
+#: reporting (``PoolConfig.report_window``). A report's transaction waits for the database three
+#: times whatever it carries, so two runs that end half a millisecond apart share one: W3 (two at a
+#: time) 8% faster, alternated. SQLite's transactions cost no round trip: waiting made W3 10% slower.
+POSTGRES_REPORT_WINDOW = 0.0005
+
+
+def report_window(service: Service) -> float:
+    return POSTGRES_REPORT_WINDOW if service.store.dialect == "postgres" else 0.0
+
 
 def local_pool(
     service: Service,
@@ -27,6 +37,7 @@ def local_pool(
         hook_grace=s.hook_grace_seconds,
         keep_workdirs=s.keep_workdirs,
         keep_finished=keep_finished,
+        report_window=report_window(service),
     )
     return Pool(service, worker_id, config, listener)
 

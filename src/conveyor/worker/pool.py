@@ -89,6 +89,9 @@ class PoolConfig:
     #: the columns of each finished run's row that ``finished`` keeps (None: the whole row; a
     #: 10,000-job ``conveyor run`` held 25 MB of rows for a summary that reads eight columns)
     keep_finished: tuple[str, ...] | None = None
+    #: once a run ended, wait up to this long for the others in hand to end too, so that they share
+    #: its report's transaction: worth it where a transaction costs round trips (PostgreSQL)
+    report_window: float = 0.0
 
 
 @dataclass
@@ -252,6 +255,8 @@ class Pool:
                 self._maybe_queued = True
             elif self._exited(key.data):
                 done.append(key.data)
+        if done and self.config.report_window > 0:
+            self._gather(done)
         if done:  # runs that ended together are reported in one transaction
             self._report_many(done)
         if self.config.poll_seconds is not None:
@@ -268,6 +273,20 @@ class Pool:
             self._next_log = time.monotonic() + 0.5
         if time.monotonic() >= self._next_heartbeat:
             self._heartbeat()
+
+    def _gather(self, done: list[Key]) -> None:
+        """Add to ``done`` the runs in hand that end within ``report_window``."""
+        deadline = time.monotonic() + self.config.report_window
+        while len(done) < len(self.slots) and (left := deadline - time.monotonic()) > 0:
+            ready = self._sel.select(left)
+            if not ready:
+                return
+            for key, _ in ready:
+                if key.data is None:
+                    self._drain_wake_pipe()
+                    self._maybe_queued = True
+                elif self._exited(key.data):
+                    done.append(key.data)
 
     def _drain_wake_pipe(self) -> None:
         try:
