@@ -859,6 +859,27 @@ def test_only_postgresql_pools_wait_for_a_batch(world: World) -> None:
     assert 0 < POSTGRES_REPORT_WINDOW < 0.01  # a step's worth of waiting, not a poll interval
 
 
+def test_a_report_sent_again_is_answered_with_the_run_as_recorded(world: World) -> None:
+    """A worker whose report's answer was lost sends it again: it gets the run back (not "taken
+    over"), and nothing is recorded twice; a different report of an ended run is still refused."""
+    world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, inputs: [{job: a}], steps: ['true']}\n")
+    svc = world.service
+    me = svc.register_worker("w")
+    (a,) = svc.lease(me, 1, "line")
+    result = RunResult(status="succeeded", exit_code=0, log=b"ok\n")
+    first = svc.complete(me, a.run_id, result)
+    again = svc.complete(me, a.run_id, result)
+    assert again["status"] == first["status"] == "succeeded" and again["id"] == a.run_id
+    assert [e["kind"] for e in svc.run(a.run_id)["events"]] == ["run.started", "run.succeeded"]
+    assert svc.logs(a.run_id) == b"ok\n"
+    assert len([r for r in svc.runs("line") if r["job_name"] == "b"]) == 1
+    with pytest.raises(Conflict):
+        svc.complete(me, a.run_id, RunResult(status="failed", exit_code=1))
+    other = svc.register_worker("other")
+    with pytest.raises(Conflict):
+        svc.complete(other, a.run_id, result)
+
+
 def test_a_run_taken_from_the_worker_does_not_void_the_others_of_its_batch(world: World) -> None:
     world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, steps: ['true']}\n")
     svc = world.service

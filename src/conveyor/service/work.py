@@ -485,6 +485,8 @@ class WorkerOps(TaskOps):
             raise NotFound(f"no run {run_id}")
         run, prow, open_runs = found
         if run["status"] != RunStatus.RUNNING or (worker_id is not None and run["worker_id"] != worker_id):
+            if _reported_before(run, worker_id, result):
+                return run  # the answer to its first report was lost on the way: answer it again
             raise Conflict(f"run {run_id} is {run['status']} and no longer leased by this worker")
         ctx = ctxs.get(prow["id"])
         if ctx is None:
@@ -617,6 +619,18 @@ class WorkerOps(TaskOps):
                 lost.append(row["id"])
             self._recover_tasks(tx, now, host)
         return lost
+
+
+def _reported_before(run: Row, worker_id: int | None, result: RunResult) -> bool:
+    """Whether ``run`` ended as this worker now reports it: the same report sent again (over HTTP, a
+    worker retries a request whose answer it never got), not a late or conflicting one."""
+    return (
+        worker_id is not None
+        and run["worker_id"] == worker_id
+        and run["status"] == result.status
+        and run["exit_code"] == result.exit_code
+        and run["message"] == result.message
+    )
 
 
 def _workflow_input(causes: str) -> str | None:
