@@ -1075,20 +1075,11 @@ def test_a_lease_reads_the_upstream_runs_with_the_scheduling_step_and_never_a_st
         assert read_alone == []
 
 
-def test_a_chain_s_step_waits_for_postgresql_twice_before_its_commit(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Completing a chain's run, triggering and queueing the next and leasing it: the run to finish
-    (with its consumer's open runs), then the scheduling reads (with the queue, the upstream run and
-    its status); every write goes out with them, or with the commit."""
-    if world.store.dialect != "postgres":
-        pytest.skip("SQLite has no round trips")
+def _count_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The PostgreSQL connection's calls that wait for the server, named in order, from now until
+    ``monkeypatch.undo()``."""
     from conveyor.store.sql.connection import PostgresConnection
 
-    world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, inputs: [{job: a}], steps: ['true']}\n")
-    svc = world.service
-    me = svc.register_worker("me")
-    (a,) = svc.lease(me, 1, "line")
     waits: list[str] = []
     originals = {
         name: getattr(PostgresConnection, name) for name in ("execute", "execute_together", "iterate")
@@ -1100,6 +1091,22 @@ def test_a_chain_s_step_waits_for_postgresql_twice_before_its_commit(
             return originals[_name](self, *args)
 
         monkeypatch.setattr(PostgresConnection, name, spy)
+    return waits
+
+
+def test_a_chain_s_step_waits_for_postgresql_twice_before_its_commit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Completing a chain's run, triggering and queueing the next and leasing it: the run to finish
+    (with its consumer's open runs), then the scheduling reads (with the queue, the upstream run and
+    its status); every write goes out with them, or with the commit."""
+    if world.store.dialect != "postgres":
+        pytest.skip("SQLite has no round trips")
+    world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, inputs: [{job: a}], steps: ['true']}\n")
+    svc = world.service
+    me = svc.register_worker("me")
+    (a,) = svc.lease(me, 1, "line")
+    waits = _count_round_trips(monkeypatch)
     _, (b,) = svc.complete_many_and_lease(me, [("run", a.run_id, RunResult(status="succeeded"))], 1, "line")
     monkeypatch.undo()
     assert b.job == "b" and b.number == 1
@@ -1113,8 +1120,6 @@ def test_a_fan_out_s_runs_reported_together_wait_for_postgresql_twice_before_the
     two runs that ended together cost the round trips of one."""
     if world.store.dialect != "postgres":
         pytest.skip("SQLite has no round trips")
-    from conveyor.store.sql.connection import PostgresConnection
-
     world.apply(
         "jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, steps: ['true']}\n  - {name: c, steps: ['true']}\n"
         "  - {name: join, inputs: [{job: a}, {job: b}, {job: c}], steps: ['true']}\n"
@@ -1122,17 +1127,7 @@ def test_a_fan_out_s_runs_reported_together_wait_for_postgresql_twice_before_the
     svc = world.service
     me = svc.register_worker("me")
     specs = svc.lease(me, 3, "line")
-    waits: list[str] = []
-    originals = {
-        name: getattr(PostgresConnection, name) for name in ("execute", "execute_together", "iterate")
-    }
-    for name in originals:
-
-        def spy(self: Any, *args: Any, _name: str = name) -> Any:
-            waits.append(_name)
-            return originals[_name](self, *args)
-
-        monkeypatch.setattr(PostgresConnection, name, spy)
+    waits = _count_round_trips(monkeypatch)
     done = [("run", spec.run_id, RunResult(status="succeeded")) for spec in specs[:2]]
     rows, more = svc.complete_many_and_lease(me, done, 1, "line")
     monkeypatch.undo()

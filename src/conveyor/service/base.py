@@ -36,6 +36,11 @@ class ApplyResult:
     triggered: list[str] = field(default_factory=list)
 
 
+#: a completion's trigger of its consumers held back (``Ctx.deferred``): (consumers, cause, their
+#: open runs as read with the run, or None)
+HeldTrigger = tuple[tuple[str, ...], dict[str, Any], tuple[list[int], dict[int, Row]] | None]
+
+
 @dataclass
 class Ctx:
     """What one transaction on one pipeline carries around."""
@@ -62,9 +67,7 @@ class Ctx:
     #: (consumers, cause, their open runs read with the run) of the runs a worker reported together
     #: that succeeded, triggered once they are all recorded (``WorkerOps._flush_triggers``): a
     #: fan-out's runs that ended together trigger its join once; None: each triggers at once
-    deferred: list[tuple[tuple[str, ...], dict[str, Any], tuple[list[int], dict[int, Row]] | None]] | None = (
-        None
-    )
+    deferred: list[HeldTrigger] | None = None
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

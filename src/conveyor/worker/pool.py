@@ -249,12 +249,7 @@ class Pool:
         if self.config.poll_seconds is not None and len(self.slots) < self.concurrency:
             timeout = min(timeout, self.config.poll_seconds)
         done: list[Key] = []
-        for key, _ in self._sel.select(max(0.0, timeout)):
-            if key.data is None:
-                self._drain_wake_pipe()
-                self._maybe_queued = True
-            elif self._exited(key.data):
-                done.append(key.data)
+        self._take_ready(self._sel.select(max(0.0, timeout)), done)
         if done and self.config.report_window > 0:
             self._gather(done)
         if done:  # runs that ended together are reported in one transaction
@@ -281,12 +276,17 @@ class Pool:
             ready = self._sel.select(left)
             if not ready:
                 return
-            for key, _ in ready:
-                if key.data is None:
-                    self._drain_wake_pipe()
-                    self._maybe_queued = True
-                elif self._exited(key.data):
-                    done.append(key.data)
+            self._take_ready(ready, done)
+
+    def _take_ready(self, ready: list[tuple[selectors.SelectorKey, int]], done: list[Key]) -> None:
+        """Act on what ``select`` returned: a wake-up (new work may be queued), or a step that exited
+        (the next one starts; a run with none left joins ``done``)."""
+        for key, _ in ready:
+            if key.data is None:
+                self._drain_wake_pipe()
+                self._maybe_queued = True
+            elif self._exited(key.data):
+                done.append(key.data)
 
     def _drain_wake_pipe(self) -> None:
         try:

@@ -508,14 +508,13 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             "lease": lease,
             "pipeline_version": pipeline_version,
         }
-        data = _dumps({"worker": worker_id})
         if self.dialect == "postgres":
             rows = inputs or []
             self._run(
                 "start_run_recorded",
                 **params,
                 pipeline_id=pipeline_id,
-                data=data,
+                data=_dumps({"worker": worker_id}),
                 names=[i["name"] for i in rows],
                 kinds=[i["kind"] for i in rows],
                 version_ids=[i["version_id"] for i in rows],
@@ -525,8 +524,7 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         if inputs:
             self.insert_run_inputs(run_id, inputs)
         self._run("start_run", **params)
-        event = {"kind": "run.started", "pipeline_id": pipeline_id, "data": data}
-        self._run("insert_event", now=now, run_id=run_id, **event)
+        self.add_event("run.started", now, pipeline_id, run_id, worker=worker_id)
 
     def finish_run(
         self,
@@ -554,15 +552,16 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             "state_files": None if state_files is None else _dumps(state_files),
             "lease_expires_at": None,
         }
-        event = {"kind": f"run.{status}", "pipeline_id": run["pipeline_id"]}
-        event["data"] = _dumps({"message": message})
+        kind = f"run.{status}"
         if self.dialect == "postgres":
+            data = _dumps({"message": message})
+            event = {"kind": kind, "pipeline_id": run["pipeline_id"], "data": data}
             self._run("finish_run_recorded", id=run["id"], **after, log=log or None, **event)
         else:
             self._run("finish_run", id=run["id"], **after)
             if log:
                 self.append_log(run["id"], log, now)
-            self._run("insert_event", now=now, run_id=run["id"], **event)
+            self.add_event(kind, now, run["pipeline_id"], run["id"], message=message)
         return {**run, **after}
 
     def fail_unstarted_run(self, run_id: int, status: str, now: float, message: str) -> None:
