@@ -12,7 +12,9 @@ from conveyor.worker.local import local_pool, run_pipeline
 def run_until_idle(service: Service, pipeline: str, root: Path, concurrency: int = 2) -> list[dict[str, Any]]:
     """Run everything runnable in ``pipeline`` with a local pool; return the finished runs in order."""
     worker_id = service.register_worker("test")
-    pool = local_pool(service, worker_id, concurrency, work_root=root / "work", scratch_root=root / "scratch")
+    pool = local_pool(
+        service, worker_id, concurrency, work_root=root / "work", scratch_root=root / "scratch", prefetch=True
+    )
     try:
         run_pipeline(service, pool, pipeline)
     finally:

@@ -1135,3 +1135,142 @@ def test_a_fan_out_s_runs_reported_together_wait_for_postgresql_twice_before_the
     assert waits == ["execute_together", "execute_together"]
     (join,) = _open_runs_of(world, "join")
     assert [c["job"] for c in json.loads(join["causes"])] == [specs[0].job, specs[1].job]
+
+
+def _fan_out(world: World, leaves: list[str]) -> None:
+    """root -> one leaf per step given -> join."""
+    lines = ["jobs:", "  - {name: root, steps: ['true']}"]
+    lines += [
+        f"  - {{name: l{i}, inputs: [{{job: root}}], steps: [{step!r}]}}" for i, step in enumerate(leaves)
+    ]
+    joins = ", ".join(f"{{job: l{i}}}" for i in range(len(leaves)))
+    lines.append(f"  - {{name: join, inputs: [{joins}], steps: ['true']}}")
+    world.apply("\n".join(lines) + "\n")
+
+
+def _pool(world: World, concurrency: int, listener: Any = None, **config: Any) -> Any:
+    from dataclasses import replace
+
+    from conveyor.worker.local import local_pool
+
+    worker = world.service.register_worker("w")
+    pool = local_pool(
+        world.service,
+        worker,
+        concurrency,
+        listener=listener,
+        work_root=world.tmp / "work",
+        scratch_root=world.tmp / "scratch",
+        prefetch=True,
+    )
+    pool.config = replace(pool.config, **config)
+    return pool
+
+
+def _count_batches(world: World) -> list[int]:
+    svc = world.service
+    batches: list[int] = []
+    real = svc.complete_many_and_lease
+
+    def counted(worker_id: Any, done: Any, *args: Any, **kwargs: Any) -> Any:
+        batches.append(len(done))
+        return real(worker_id, done, *args, **kwargs)
+
+    svc.complete_many_and_lease = counted  # type: ignore[method-assign]
+    return batches
+
+
+@pytest.mark.parametrize("prefetch", [0, 4])
+def test_a_pool_that_leases_ahead_reports_a_fan_out_s_ends_in_batches(world: World, prefetch: int) -> None:
+    """Leasing runs ahead, a pool starts each as a slot frees and holds the ends meanwhile: a batch
+    of ``prefetch`` ends per transaction. A chain's ends (root, join) have nothing to wait for."""
+    from conveyor.worker.local import run_pipeline
+
+    _fan_out(world, ["true"] * 9)
+    batches = _count_batches(world)
+    pool = _pool(world, 1, prefetch=prefetch, hold_seconds=30.0)
+    run_pipeline(world.service, pool, "line")
+    names = [r["job_name"] for r in pool.finished]
+    assert names[0] == "root" and names[-1] == "join" and sorted(names[1:-1]) == [f"l{i}" for i in range(9)]
+    assert all(r["status"] == "succeeded" for r in pool.finished)
+    assert sum(batches) == 11
+    assert batches == ([1] * 11 if not prefetch else [1, 4, 4, 1, 1])
+    join = next(r for r in world.service.runs("line") if r["job_name"] == "join")
+    assert {i["name"] for i in world.service.run(join["id"])["inputs"]} == {f"l{i}" for i in range(9)}
+
+
+def test_an_end_held_for_a_batch_is_reported_within_the_hold_time(world: World) -> None:
+    """A run that ended is not held longer than ``hold_seconds`` behind a long run leased ahead."""
+    from conveyor.worker.local import run_pipeline
+
+    _fan_out(world, ["true", "sleep 1", "true"])
+    batches = _count_batches(world)
+    reported: dict[str, float] = {}
+    pool = _pool(
+        world,
+        1,
+        listener=lambda kind, spec, row: reported.setdefault(f"{kind} {spec.job}", time.monotonic()),
+        hold_seconds=0.05,
+    )
+    run_pipeline(world.service, pool, "line")
+    assert all(r["status"] == "succeeded" for r in pool.finished)
+    assert reported["finished l0"] < reported["finished l1"] - 0.5  # not held until l1 ended
+    assert batches[:2] == [1, 1]
+
+
+def test_a_run_leased_ahead_and_cancelled_before_it_starts_never_runs(db_url: str, tmp_path: Path) -> None:
+    """Its cancellation comes with the pool's heartbeat, as a running run's does: it is reported
+    cancelled without a step spawned, and the runs around it still run."""
+    from conveyor.worker.local import run_pipeline
+
+    world = World(db_url, tmp_path, lease_seconds=0.6)  # a heartbeat every 0.2 s
+    ran = tmp_path / "l2-ran"
+    _fan_out(world, ["sleep 1", "true", f"touch {ran}", "true"])
+    svc = world.service
+
+    def cancel_l2(kind: str, spec: Any, row: Any) -> None:
+        if kind == "finished" and spec.job == "root":
+            (l2,) = [r for r in svc.runs("line") if r["job_name"] == "l2"]
+            assert l2["status"] == "running"  # leased (ahead), not started
+            svc.cancel(l2["id"], "not wanted")
+
+    pool = _pool(world, 1, listener=cancel_l2)
+    try:
+        run_pipeline(svc, pool, "line")
+        status = {r["job_name"]: r["status"] for r in svc.runs("line") if r["job_name"] != "join"}
+        assert status == {
+            "root": "succeeded",
+            "l0": "succeeded",
+            "l1": "succeeded",
+            "l2": "cancelled",
+            "l3": "succeeded",
+        }
+        (l2,) = [r for r in svc.runs("line") if r["job_name"] == "l2"]
+        assert "not wanted" in (svc.run(l2["id"])["message"] or "")
+        assert not ran.exists()
+    finally:
+        world.store.close()
+
+
+def test_a_stopped_pool_queues_the_runs_it_leased_ahead_again(world: World) -> None:
+    """Stopped (Ctrl-C, SIGTERM), the pool cancels what runs and hands back what it leased ahead,
+    never started: queued again for the next worker, not errored."""
+    from conveyor.errors import Interrupted
+    from conveyor.worker.local import run_pipeline
+
+    _fan_out(world, ["sleep 5", "true", "true"])
+    svc = world.service
+
+    def stop_after_root(kind: str, spec: Any, row: Any) -> None:
+        if kind == "finished" and spec.job == "root":
+            raise Interrupted()
+
+    pool = _pool(world, 1, listener=stop_after_root)
+    with pytest.raises(Interrupted):
+        run_pipeline(svc, pool, "line")
+    runs = {r["job_name"]: r for r in svc.runs("line")}
+    assert runs["l0"]["status"] == "cancelled"
+    for name in ("l1", "l2"):
+        assert (runs[name]["status"], runs[name]["worker_id"]) == ("queued", None)
+        kinds = [e["kind"] for e in svc.run(runs[name]["id"])["events"]]
+        assert kinds[-2:] == ["run.started", "run.handed_back"]

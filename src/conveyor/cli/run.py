@@ -87,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
     if mode == "lines" and applied.changed:
         print(f"applied {pipeline.name} version {applied.version}", flush=True)
     worker_id = service.register_worker(f"local:{os.uname().nodename}:{os.getpid()}")
-    pool = local_pool(service, worker_id, args.concurrency, listener=progress, keep_finished=_SUMMARY)
+    pool = local_pool(
+        service, worker_id, args.concurrency, listener=progress, keep_finished=_SUMMARY, prefetch=True
+    )
     notifications = _notifications(service, pipeline)
     try:
         if mode == "live":

@@ -15,6 +15,10 @@ from conveyor.worker.pool import Listener, Pool, PoolConfig
 POSTGRES_REPORT_WINDOW = 0.0005
 
 
+#: runs ``conveyor run`` leases ahead per slot (``PoolConfig.prefetch``)
+PREFETCH_PER_SLOT = 4
+
+
 def report_window(service: Service) -> float:
     return POSTGRES_REPORT_WINDOW if service.store.dialect == "postgres" else 0.0
 
@@ -27,7 +31,10 @@ def local_pool(
     work_root: Path | None = None,
     scratch_root: Path | None = None,
     keep_finished: tuple[str, ...] | None = None,
+    prefetch: bool = False,
 ) -> Pool:
+    """An in-process pool on ``service``; ``prefetch``: lease runs ahead and report their ends in
+    batches (``PoolConfig.prefetch``), for a pipeline's run rather than a workflow's tasks."""
     s = service.settings
     config = PoolConfig(
         concurrency=concurrency,
@@ -38,6 +45,7 @@ def local_pool(
         keep_workdirs=s.keep_workdirs,
         keep_finished=keep_finished,
         report_window=report_window(service),
+        prefetch=PREFETCH_PER_SLOT * concurrency if prefetch else 0,
     )
     return Pool(service, worker_id, config, listener)
 

@@ -16,6 +16,7 @@ import shutil
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,16 @@ class PoolConfig:
     #: once a run ended, wait up to this long for the others in hand to end too, so that they share
     #: its report's transaction: worth it where a transaction costs round trips (PostgreSQL)
     report_window: float = 0.0
+    #: runs leased beyond ``concurrency`` (``conveyor run``): each starts the moment a slot frees,
+    #: with no transaction, and while any remains to start the ends of runs are held, up to this many,
+    #: to be reported in one transaction with the next lease. A wide fan-out of tiny jobs then pays a
+    #: commit and a scheduling step per batch instead of per job; a chain has nothing to lease ahead,
+    #: so each end is reported at once, as without. A kill -9 leaves the held ends (the steps ran,
+    #: nothing was told of it) and the runs leased ahead (never started) to recovery, as it leaves a
+    #: running step: errored as interrupted and retried per their job's ``retries``.
+    prefetch: int = 0
+    #: the longest a finished run's report is held (``prefetch``)
+    hold_seconds: float = 0.05
 
 
 @dataclass
@@ -112,6 +123,11 @@ class Pool:
         self.scratch_root = config.scratch_root.absolute()
         self.listener = listener or (lambda kind, spec, row: None)
         self.slots: dict[Key, _Slot] = {}
+        #: leased to this worker, to start as slots free (``PoolConfig.prefetch``)
+        self._ahead: deque[RunSpec] = deque()
+        #: ended, their reports held until a batch is due (``PoolConfig.prefetch``)
+        self._held: list[Execution] = []
+        self._hold_until = 0.0
         #: what ran, in order (``run_until_idle``; ``run_forever`` keeps nothing: a worker serving for
         #: weeks would hold every run it ever finished)
         self.finished: list[dict[str, Any]] = []
@@ -203,16 +219,26 @@ class Pool:
                 if self._aborting:
                     self._cancel_all("handed back: its worker stopped", status="errored")
                     return
+                at_once = self._start_ahead()
+                if at_once:
+                    self._report_many(at_once)
                 free = self.concurrency - len(self.slots)
-                if free > 0 and self._maybe_queued and not self._draining:
+                if free > 0 and self._maybe_queued and not self._draining and not self._ahead:
                     wait = self.config.idle_wait if not self.slots else 0.0
+                    want = free + self.config.prefetch
                     specs = self.backend.lease(
-                        self.worker_id, free, self.pipeline, self.config.labels, wait, self.workflow
+                        self.worker_id, want, self.pipeline, self.config.labels, wait, self.workflow
                     )
-                    self._maybe_queued = len(specs) == free
-                    for spec in specs:
+                    self._maybe_queued = len(specs) == want
+                    self._ahead.extend(specs[free:])
+                    for spec in specs[:free]:
                         self._start(spec)
                 if not self.slots:
+                    if self._held:
+                        self._report_many([])  # nothing runs: nothing to hold them for
+                        continue
+                    if self._ahead:
+                        continue
                     if self._draining or when_idle():
                         return
                     if self._maybe_queued:
@@ -248,12 +274,14 @@ class Pool:
             timeout = min(timeout, self._next_log - time.monotonic())
         if self.config.poll_seconds is not None and len(self.slots) < self.concurrency:
             timeout = min(timeout, self.config.poll_seconds)
+        if self._held:
+            timeout = min(timeout, self._hold_until - time.monotonic())
         done: list[Key] = []
         self._take_ready(self._sel.select(max(0.0, timeout)), done)
         if done and self.config.report_window > 0:
             self._gather(done)
-        if done:  # runs that ended together are reported in one transaction
-            self._report_many(done)
+        if done or (self._held and time.monotonic() >= self._hold_until):
+            self._report_many(done)  # runs that ended together are reported in one transaction
         if self.config.poll_seconds is not None:
             self._maybe_queued = True
         now = time.time()
@@ -297,12 +325,22 @@ class Pool:
 
     def _heartbeat(self) -> None:
         self._next_heartbeat = time.monotonic() + self._heartbeat_every
-        for key, reason in self.backend.heartbeat(self.worker_id, list(self.slots)):
+        for key, reason in self.backend.heartbeat(self.worker_id, self._in_hand()):
             slot = self.slots.get(key)
             if slot is not None:
                 self._unregister(slot)
                 slot.execution.cancel(reason)
                 self._report(key)
+                continue
+            ahead = next((spec for spec in self._ahead if spec.key == key), None)
+            if ahead is not None:  # cancelled before it started: reported so, never spawned
+                self._ahead.remove(ahead)
+                self._start(ahead, cancel=reason)
+
+    def _in_hand(self) -> list[Key]:
+        """Every run leased to this worker that it knows of: running, ended but not yet reported
+        (held), or leased ahead."""
+        return [*self.slots, *(ex.spec.key for ex in self._held), *(spec.key for spec in self._ahead)]
 
     def _ship_logs(self) -> None:
         for (kind, run_id), slot in list(self.slots.items()):
@@ -314,9 +352,9 @@ class Pool:
                     pass  # the run was taken from us; its result will be refused too
 
     # -- one run --------------------------------------------------------------------------------
-    def _start(self, spec: RunSpec, report: bool = True) -> bool:
+    def _start(self, spec: RunSpec, report: bool = True, cancel: str | None = None) -> bool:
         """Set the run up and spawn its first step; True when it has none to run (and, with
-        ``report``, was reported)."""
+        ``report``, was reported). With ``cancel`` (the reason), it spawns nothing and ends so."""
         work = self._take_workdir()
         ex = Execution(
             spec,
@@ -327,6 +365,12 @@ class Pool:
         )
         self.slots[spec.key] = _Slot(ex)
         self.listener("started", spec, None)
+        if cancel is not None:
+            ex.cancel(cancel)
+            ex.done = True
+            if report:
+                self._report(spec.key)
+            return True
         return self._advance(spec.key, report)
 
     def _advance(self, key: Key, report: bool = True) -> bool:
@@ -367,13 +411,26 @@ class Pool:
         finished runs' dirs are cleaned: on a chain, writing and cleaning up one job overlaps the
         next one's process start instead of delaying it."""
         executions = [self.slots.pop(key).execution for key in keys]
+        at_once = self._start_ahead()  # nothing to spawn: reported once the transaction is over
+        if self._hold(executions):
+            if at_once:
+                self._report_many(at_once)
+            return
+        executions, self._held = self._held + executions, []
+        if not executions:
+            return
         results = [(ex.spec.kind, ex.spec.run_id, ex.result()) for ex in executions]
-        lease = 0 if (self._stopping or self._draining) else self.concurrency - len(self.slots)
+        lease = 0
+        if not (self._stopping or self._draining):
+            lease = self.concurrency + self.config.prefetch - len(self.slots) - len(self._ahead)
         started: list[Key] = []
-        at_once: list[Key] = []  # nothing to spawn: reported once the transaction is over
+        ahead: list[RunSpec] = []
 
         def start(leased: list[RunSpec]) -> None:
             for spec in leased:
+                if len(self.slots) >= self.concurrency:
+                    ahead.append(spec)
+                    continue
                 started.append(spec.key)
                 if self._start(spec, report=False):
                     at_once.append(spec.key)
@@ -391,9 +448,9 @@ class Pool:
             raise
         # a run taken from us (its lease expired) comes back None: its new owner reports it
         self._maybe_queued = len(specs) == lease or None in rows
-        for spec in specs:
-            if spec.key not in started and self._start(spec, report=False):
-                at_once.append(spec.key)
+        taken = {*started, *(spec.key for spec in ahead)}
+        start([spec for spec in specs if spec.key not in taken])  # a remote backend calls no ``start``
+        self._ahead.extend(ahead)
         for ex, row in zip(executions, rows, strict=True):
             if not ex.keep:
                 self._give_back(ex.work)
@@ -408,8 +465,46 @@ class Pool:
         if at_once:
             self._report_many(at_once)
 
+    def _start_ahead(self) -> list[Key]:
+        """Start runs leased ahead in the free slots; the keys of those with nothing to spawn."""
+        at_once = []
+        while self._ahead and len(self.slots) < self.concurrency:
+            spec = self._ahead.popleft()
+            if self._start(spec, report=False):
+                at_once.append(spec.key)
+        return at_once
+
+    def _hold(self, executions: list[Execution]) -> bool:
+        """Hold these ends' reports (``PoolConfig.prefetch``)? Only while runs leased ahead remain to
+        start, short of a batch, and within ``hold_seconds`` of the first one held."""
+        if not executions or not self._ahead or self._stopping or self._draining:
+            return False
+        if len(self._held) + len(executions) >= self.config.prefetch:
+            return False
+        now = time.monotonic()
+        if not self._held:
+            self._hold_until = now + self.config.hold_seconds
+        elif now >= self._hold_until:
+            return False
+        self._held += executions
+        return True
+
+    def _hand_back_ahead(self) -> None:
+        """Queue again the runs leased ahead, never started: a heartbeat that does not name them
+        (``Backend.heartbeat``). Should it fail, their leases expire and recovery takes them."""
+        if not self._ahead:
+            return
+        self._ahead.clear()
+        try:
+            self.backend.heartbeat(self.worker_id, [*self.slots, *(ex.spec.key for ex in self._held)])
+        except Exception:  # stopping anyway: see the docstring
+            pass
+
     def _cancel_all(self, reason: str, status: str = "cancelled") -> None:
         self._stopping = True
+        self._hand_back_ahead()
+        if self._held:
+            self._report_many([])
         for key, slot in list(self.slots.items()):
             self._unregister(slot)
             slot.execution.cancel(reason, status)
