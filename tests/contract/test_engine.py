@@ -823,6 +823,19 @@ def test_a_run_its_worker_does_not_hold_is_queued_again_on_its_heartbeat(world: 
     assert kinds == ["run.started", "run.handed_back", "run.started", "run.succeeded"]
 
 
+def _count_batches(world: World) -> list[int]:
+    svc = world.service
+    batches: list[int] = []
+    real = svc.complete_many_and_lease
+
+    def counted(worker_id: Any, done: Any, *args: Any, **kwargs: Any) -> Any:
+        batches.append(len(done))
+        return real(worker_id, done, *args, **kwargs)
+
+    svc.complete_many_and_lease = counted  # type: ignore[method-assign]
+    return batches
+
+
 @pytest.mark.parametrize("window", [0.0, 5.0])
 def test_a_report_window_lets_runs_that_end_close_together_share_a_transaction(
     world: World, window: float
@@ -835,14 +848,7 @@ def test_a_report_window_lets_runs_that_end_close_together_share_a_transaction(
 
     world.apply("jobs:\n  - {name: quick, steps: ['sleep 0.05']}\n  - {name: slow, steps: ['sleep 0.4']}\n")
     svc = world.service
-    batches: list[int] = []
-    real = svc.complete_many_and_lease
-
-    def counted(worker_id: Any, done: Any, *args: Any, **kwargs: Any) -> Any:
-        batches.append(len(done))
-        return real(worker_id, done, *args, **kwargs)
-
-    svc.complete_many_and_lease = counted  # type: ignore[method-assign]
+    batches = _count_batches(world)
     worker = svc.register_worker("w")
     pool = local_pool(svc, worker, 2, work_root=world.tmp / "work", scratch_root=world.tmp / "scratch")
     pool.config = replace(pool.config, report_window=window)
@@ -1165,19 +1171,6 @@ def _pool(world: World, concurrency: int, listener: Any = None, **config: Any) -
     )
     pool.config = replace(pool.config, **config)
     return pool
-
-
-def _count_batches(world: World) -> list[int]:
-    svc = world.service
-    batches: list[int] = []
-    real = svc.complete_many_and_lease
-
-    def counted(worker_id: Any, done: Any, *args: Any, **kwargs: Any) -> Any:
-        batches.append(len(done))
-        return real(worker_id, done, *args, **kwargs)
-
-    svc.complete_many_and_lease = counted  # type: ignore[method-assign]
-    return batches
 
 
 @pytest.mark.parametrize("prefetch", [0, 4])
