@@ -1267,3 +1267,27 @@ def test_a_stopped_pool_queues_the_runs_it_leased_ahead_again(world: World) -> N
         assert (runs[name]["status"], runs[name]["worker_id"]) == ("queued", None)
         kinds = [e["kind"] for e in svc.run(runs[name]["id"])["events"]]
         assert kinds[-2:] == ["run.started", "run.handed_back"]
+
+
+def test_a_step_that_cannot_start_errors_the_run_and_its_hooks_still_get_their_turn(world: World) -> None:
+    """The spawner's failure comes back to the loop: the run errors (not fails: no step of it ran
+    to an exit code), the failure path's steps are tried, and the run is reported once."""
+    world.apply(
+        """
+        jobs:
+          - name: a
+            steps: ["rmdir \\"$CONVEYOR_WORKDIR\\"", "echo never"]
+            on_failure: ["echo hook"]
+        """
+    )
+    (run,) = world.run()
+    assert run["status"] == "errored"
+    assert run["message"].startswith("step 'echo never' could not start:")
+    steps = json.loads(run["steps"]) if isinstance(run["steps"], str) else run["steps"]
+    assert [(s["phase"], s["label"], s["exit_code"]) for s in steps] == [
+        ("steps", 'rmdir "$CONVEYOR_WORKDIR"', 0),
+        ("steps", "echo never", None),
+        ("on_failure", "echo hook", None),  # the same missing work dir
+    ]
+    lines = world.service.logs(run["id"]).splitlines()
+    assert "▶ echo never".encode() in lines and b"never" not in lines  # announced, never run

@@ -25,6 +25,7 @@ import os
 import signal
 import subprocess
 import time
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +66,15 @@ def _masker(spec: RunSpec) -> Masker | None:
 
     masker = Masker.for_env(spec.env, spec.secret_env)
     return masker if masker else None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingStep:
+    """A step about to be spawned: the phase it belongs to and the environment it gets."""
+
+    phase: str
+    step: StepSpec
+    env: dict[str, str]
 
 
 class OutputError(Exception):
@@ -268,32 +278,52 @@ class Execution:
     # -- driving --------------------------------------------------------------------------------
     def start_next(self) -> subprocess.Popen[bytes] | None:
         """Spawn the next step; None when the run has no step left (then ``done`` is true)."""
-        while True:
-            if not self._queue and self.status == "running" and not self._hooks_queued:
-                self._hooks_queued = True
-                self._queue = [("on_success", s) for s in self.spec.on_success]
-                self._queue += [("always", s) for s in self.spec.always]
-            if not self._queue:
-                break
-            phase, step = self._queue.pop(0)
-            self._phase = phase
-            header = f"▶ {step.label}\n" if self._spawned == 0 else f"\n▶ {step.label}\n"
-            os.write(self._log, header.encode())
-            self._spawned += 1
-            env = {**self.env, **step.env} if step.env else self.env
+        while (step := self.next_step()) is not None:
             try:
-                self.proc = self._spawn(step, env)
+                proc = self.spawn(step)
             except OSError as exc:
-                self.steps.append({"phase": phase, "label": step.label, "exit_code": None, "note": str(exc)})
-                self._fail("errored", f"step '{step.label}' could not start: {exc}")
+                self.spawned(step, exc)
                 continue
-            self._current = {"phase": phase, "label": step.label, "started_at": time.time()}
-            return self.proc
-        self.proc = None
-        if self.status == "running":
-            self.status, self.exit_code = "succeeded", 0
-        self.done = True
+            self.spawned(step, proc)
+            return proc
         return None
+
+    def next_step(self) -> PendingStep | None:
+        """The next step to spawn (``spawn``, then ``spawned``), its header already in the log;
+        None when the run has no step left (then ``done`` is true)."""
+        if not self._queue and self.status == "running" and not self._hooks_queued:
+            self._hooks_queued = True
+            self._queue = [("on_success", s) for s in self.spec.on_success]
+            self._queue += [("always", s) for s in self.spec.always]
+        if not self._queue:
+            self.proc = None
+            if self.status == "running":
+                self.status, self.exit_code = "succeeded", 0
+            self.done = True
+            return None
+        phase, step = self._queue.pop(0)
+        self._phase = phase
+        header = f"▶ {step.label}\n" if self._spawned == 0 else f"\n▶ {step.label}\n"
+        os.write(self._log, header.encode())
+        self._spawned += 1
+        env = {**self.env, **step.env} if step.env else self.env
+        return PendingStep(phase, step, env)
+
+    def spawn(self, pending: PendingStep) -> subprocess.Popen[bytes]:
+        """Start the step's process. It changes nothing in the execution, so another thread may call
+        it (the pool's spawner): the caller waits while the child execs."""
+        return self._spawn(pending.step, pending.env)
+
+    def spawned(self, pending: PendingStep, proc: subprocess.Popen[bytes] | OSError) -> None:
+        """Record the step's process, or why it could not start (the run then fails: the caller
+        asks for the next step, the failure path's)."""
+        if isinstance(proc, OSError):
+            label = pending.step.label
+            self.steps.append({"phase": pending.phase, "label": label, "exit_code": None, "note": str(proc)})
+            self._fail("errored", f"step '{label}' could not start: {proc}")
+            return
+        self.proc = proc
+        self._current = {"phase": pending.phase, "label": pending.step.label, "started_at": time.time()}
 
     def _spawn(self, step: StepSpec, env: dict[str, str]) -> subprocess.Popen[bytes]:
         if self.spec.kind != "task":

@@ -1,10 +1,12 @@
 """The worker loop: lease runs, drive their steps, stream logs, heartbeat, report results.
 
-One thread does everything. Each running step is a pidfd registered in a selector, so waiting for
-"any step finished, the next deadline, or new work" is a single ``select`` call: no thread per run,
-no busy polling. The same loop serves ``conveyor run`` (in-process against the embedded store), the
-server's embedded workers, and ``conveyor worker`` (against the HTTP API): only the ``Backend``
-differs.
+One thread does everything but start processes. Each running step is a pidfd registered in a
+selector, so waiting for "any step finished, the next deadline, or new work" is a single ``select``
+call: no thread per run, no busy polling. A spawner thread starts the steps' processes: the thread
+that spawns waits while the child execs (a third of a millisecond, a third of a tiny job's cost
+here), and the loop goes on meanwhile (committing the last report, reading the next lease). The
+same loop serves ``conveyor run`` (in-process against the embedded store), the server's embedded
+workers, and ``conveyor worker`` (against the HTTP API): only the ``Backend`` differs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import queue
 import selectors
 import shutil
 import signal
+import subprocess
 import threading
 import time
 from collections import deque
@@ -24,7 +27,7 @@ from typing import Any, Protocol
 
 from conveyor.errors import Conflict, Interrupted
 from conveyor.model.work import RunResult, RunSpec
-from conveyor.worker.executor import Execution
+from conveyor.worker.executor import Execution, PendingStep
 
 #: Called with ("started", spec, None) and ("finished", spec, run_row).
 Listener = Callable[[str, RunSpec, dict[str, Any] | None], None]
@@ -109,6 +112,15 @@ class PoolConfig:
 class _Slot:
     execution: Execution
     pidfd: int | None = None
+    #: the step handed to the spawner and not yet back: nothing may stop or report the run until
+    #: it lands (``Pool._settle``), as the spawner is using its log's descriptor
+    spawning: PendingStep | None = None
+
+
+#: The selector's mark for the spawner's pipe (the wake-up pipe's is None, a step's its key)
+_SPAWNED = ("spawned", 0)
+#: What the spawner sends back: the run, its step, and the process and its pidfd (or why not)
+_Landed = tuple[Key, Execution, PendingStep, "subprocess.Popen[bytes] | OSError", int | None]
 
 
 class Pool:
@@ -156,6 +168,15 @@ class Pool:
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self._sel.register(self._wake_r, selectors.EVENT_READ, None)
+        self._spawns: queue.SimpleQueue[tuple[Key, Execution, PendingStep] | None] = queue.SimpleQueue()
+        self._landed: queue.SimpleQueue[_Landed] = queue.SimpleQueue()
+        self._spawner: threading.Thread | None = None
+        self._spawned_r, self._spawned_w = os.pipe()
+        os.set_blocking(self._spawned_r, False)
+        os.set_blocking(self._spawned_w, False)
+        self._sel.register(self._spawned_r, selectors.EVENT_READ, _SPAWNED)
+        #: runs whose spawn failed and that have no step left: reported by the next wait
+        self._ended: list[Key] = []
 
     # -- lifecycle ------------------------------------------------------------------------------
     def wake(self) -> None:
@@ -183,14 +204,22 @@ class Pool:
         self.scratch_root.mkdir(parents=True, exist_ok=True)
         self._sweeper = threading.Thread(target=self._sweep, name="conveyor-sweeper", daemon=True)
         self._sweeper.start()
+        self._spawner = threading.Thread(target=self._spawn_loop, name="conveyor-spawner", daemon=True)
+        self._spawner.start()
 
     def _close(self) -> None:
         self._to_sweep.put(None)
         if self._sweeper is not None:
             self._sweeper.join()
+        self._spawns.put(None)
+        if self._spawner is not None:
+            self._spawner.join()
+        while not self._landed.empty():  # spawned for a run nobody drives any more (an error)
+            _key, _ex, _step, proc, pidfd = self._landed.get()
+            _kill(proc, pidfd)
         self._sel.close()
-        os.close(self._wake_r)
-        os.close(self._wake_w)
+        for fd in (self._wake_r, self._wake_w, self._spawned_r, self._spawned_w):
+            os.close(fd)
 
     def run_until_idle(self, pipeline: str, is_idle: Callable[[], float | bool]) -> None:
         """Run the pipeline's runs until ``is_idle()`` says nothing is left (True), or returns a time
@@ -278,8 +307,11 @@ class Pool:
             timeout = min(timeout, self._hold_until - time.monotonic())
         done: list[Key] = []
         self._take_ready(self._sel.select(max(0.0, timeout)), done)
-        if done and self.config.report_window > 0:
+        if done and self.config.report_window > 0 and not self._ahead:  # (else held anyway)
             self._gather(done)
+        if self._ended:
+            done += [key for key in self._ended if key in self.slots and key not in done]
+            self._ended = []
         if done or (self._held and time.monotonic() >= self._hold_until):
             self._report_many(done)  # runs that ended together are reported in one transaction
         if self.config.poll_seconds is not None:
@@ -288,6 +320,7 @@ class Pool:
         for work, slot in list(self.slots.items()):
             ex = slot.execution
             if ex.deadline is not None and now >= ex.deadline and work in self.slots:
+                self._settle(slot)
                 self._unregister(slot)
                 ex.timed_out()
                 self._advance(work)
@@ -311,14 +344,18 @@ class Pool:
         (the next one starts; a run with none left joins ``done``)."""
         for key, _ in ready:
             if key.data is None:
-                self._drain_wake_pipe()
+                self._drain(self._wake_r)
                 self._maybe_queued = True
+            elif key.data is _SPAWNED:
+                self._drain(self._spawned_r)
+                while not self._landed.empty():
+                    self._land(self._landed.get())
             elif self._exited(key.data):
                 done.append(key.data)
 
-    def _drain_wake_pipe(self) -> None:
+    def _drain(self, fd: int) -> None:
         try:
-            while os.read(self._wake_r, 4096):
+            while os.read(fd, 4096):
                 pass
         except BlockingIOError:
             pass
@@ -328,6 +365,7 @@ class Pool:
         for key, reason in self.backend.heartbeat(self.worker_id, self._in_hand()):
             slot = self.slots.get(key)
             if slot is not None:
+                self._settle(slot)
                 self._unregister(slot)
                 slot.execution.cancel(reason)
                 self._report(key)
@@ -374,16 +412,64 @@ class Pool:
         return self._advance(spec.key, report)
 
     def _advance(self, key: Key, report: bool = True) -> bool:
-        """Start the run's next step; True when it has none left (and, with ``report``, reported)."""
+        """Hand the run's next step to the spawner; True when it has none left (and, with
+        ``report``, was reported)."""
         slot = self.slots[key]
-        proc = slot.execution.start_next()
-        if proc is None:
+        pending = slot.execution.next_step()
+        if pending is None:
             if report:
                 self._report(key)
             return True
-        slot.pidfd = os.pidfd_open(proc.pid)
-        self._sel.register(slot.pidfd, selectors.EVENT_READ, key)
+        slot.spawning = pending
+        self._spawns.put((key, slot.execution, pending))
         return False
+
+    def _spawn_loop(self) -> None:
+        """The spawner thread: start each step handed to it, and send the process back."""
+        while (item := self._spawns.get()) is not None:
+            key, ex, pending = item
+            landed: _Landed
+            try:
+                proc = ex.spawn(pending)
+            except OSError as exc:
+                landed = (key, ex, pending, exc, None)
+            else:
+                try:
+                    landed = (key, ex, pending, proc, os.pidfd_open(proc.pid))
+                except OSError as exc:  # out of descriptors: the step cannot be waited for
+                    _kill(proc, None)
+                    landed = (key, ex, pending, exc, None)
+            self._landed.put(landed)
+            try:
+                os.write(self._spawned_w, b"x")
+            except BlockingIOError:
+                pass  # the pipe is full: the loop has a wake-up to read already
+
+    def _land(self, landed: _Landed) -> None:
+        """A spawned step is back: wait for its process, or (it could not start) go on to the
+        run's failure path, whose end, if it has no step, the next wait reports."""
+        key, ex, pending, proc, pidfd = landed
+        slot = self.slots.get(key)
+        if slot is None or slot.execution is not ex or slot.spawning is not pending:
+            _kill(proc, pidfd)  # (a slot is settled before it is dropped: not expected)
+            return
+        slot.spawning = None
+        ex.spawned(pending, proc)
+        if isinstance(proc, OSError):
+            if self._advance(key, report=False):
+                self._ended.append(key)
+            return
+        assert pidfd is not None
+        slot.pidfd = pidfd
+        self._sel.register(pidfd, selectors.EVENT_READ, key)
+
+    def _settle(self, slot: _Slot) -> None:
+        """Wait until the slot's step in flight has landed (its process started, or failed to)."""
+        while slot.spawning is not None:
+            try:
+                self._land(self._landed.get(timeout=1.0))
+            except queue.Empty:
+                continue
 
     def _exited(self, key: Key) -> bool:
         """A step exited: start the next; True when the run is over (the caller reports it)."""
@@ -441,8 +527,10 @@ class Pool:
             )
         except BaseException:
             for key in started:  # their lease was not committed: they are not ours to run
-                slot = self.slots.pop(key, None)  # (None: its setup is what failed)
+                slot = self.slots.get(key)  # (None: its setup is what failed)
                 if slot is not None:
+                    self._settle(slot)
+                    del self.slots[key]
                     self._unregister(slot)
                     slot.execution.abandon()
             raise
@@ -506,6 +594,7 @@ class Pool:
         if self._held:
             self._report_many([])
         for key, slot in list(self.slots.items()):
+            self._settle(slot)
             self._unregister(slot)
             slot.execution.cancel(reason, status)
             slot.execution.done = True
@@ -552,6 +641,19 @@ class Pool:
         except OSError:
             target = work
         self._to_sweep.put(target)
+
+
+def _kill(proc: subprocess.Popen[bytes] | OSError, pidfd: int | None) -> None:
+    """Kill a step's process group that no run drives, and reap it."""
+    if pidfd is not None:
+        os.close(pidfd)
+    if isinstance(proc, OSError):
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
