@@ -1291,3 +1291,80 @@ def test_a_step_that_cannot_start_errors_the_run_and_its_hooks_still_get_their_t
     ]
     lines = world.service.logs(run["id"]).splitlines()
     assert "▶ echo never".encode() in lines and b"never" not in lines  # announced, never run
+
+
+def test_a_batch_s_ends_and_starts_are_written_in_one_statement_each(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reported together, runs end together (PostgreSQL: one statement for their statuses, logs and
+    events; SQLite: one executemany for each), and the runs leased with them start together
+    (statuses, inputs, events); each run's row, log, inputs and events are as if written one by
+    one, in order."""
+    _fan_out(world, ["true"] * 6)
+    svc = world.service
+    me = svc.register_worker("me")
+    (root,) = svc.lease(me, 1, "line")
+    svc.complete(me, root.run_id, RunResult(status="succeeded"))
+    first = svc.lease(me, 3, "line")
+    from conveyor.store.sql.connection import PostgresConnection, SqliteConnection
+
+    connection = PostgresConnection if world.store.dialect == "postgres" else SqliteConnection
+    sent: list[str] = []
+    real = connection.execute_combined
+
+    def spy(self: Any, sql: str, params: dict[str, Any]) -> None:
+        sent.append(sql)
+        real(self, sql, params)
+
+    real_send = connection._send_combined
+    batches: list[int] = []
+
+    def send(self: Any) -> None:
+        batches.append(len(self._combined[1]))
+        real_send(self)
+
+    monkeypatch.setattr(connection, "execute_combined", spy)
+    monkeypatch.setattr(connection, "_send_combined", send)
+    logs = [f"log of {s.job}\n".encode() for s in first]
+    done = [
+        ("run", s.run_id, RunResult(status="succeeded", exit_code=0, log=log))
+        for s, log in zip(first, logs, strict=True)
+    ]
+    rows, more = svc.complete_many_and_lease(me, done, 3, "line")
+    monkeypatch.undo()
+    assert len(sent) == 6 and batches == [3, 3]  # three ends, then three starts
+    assert [r["status"] for r in rows] == ["succeeded"] * 3
+    assert [s.job for s in more] == ["l3", "l4", "l5"]
+    for spec, log in zip(first, logs, strict=True):
+        run = svc.run(spec.run_id)
+        assert (run["status"], run["exit_code"], run["finished_at"] is not None) == ("succeeded", 0, True)
+        assert svc.logs(spec.run_id) == log
+        assert [e["kind"] for e in run["events"]] == ["run.started", "run.succeeded"]
+    for spec in more:
+        run = svc.run(spec.run_id)
+        assert (run["status"], run["worker_id"]) == ("running", me)
+        assert [(i["name"], i["upstream_run_id"]) for i in run["inputs"]] == [("root", root.run_id)]
+        assert [e["kind"] for e in run["events"]] == ["run.started"]
+    ends = [e for e in svc.events(pipeline="line", limit=1000) if e["kind"] == "run.succeeded"][-3:]
+    assert [e["run_id"] for e in ends] == [s.run_id for s in first]  # in the order reported
+
+
+def test_combined_writes_go_out_before_a_savepoint_and_are_undone_with_it(world: World) -> None:
+    """A write combined before a nested transaction is sent before it, so the nested one's rollback
+    keeps it; one combined inside the nested transaction is undone with it."""
+    if world.store.dialect != "postgres":
+        pytest.skip("SQLite nests no transaction (it has one write lock, and no savepoints here)")
+    world.apply("jobs:\n  - {name: a, steps: ['true']}\n  - {name: b, steps: ['true']}\n")
+    svc = world.service
+    me = svc.register_worker("me")
+    a, b = svc.lease(me, 2, "line")
+    store: Any = world.store
+    with store.transaction() as tx:
+        run_a = tx.run_to_finish(a.run_id)[0]
+        tx.finish_run(run_a, "succeeded", time.time(), 0, "", [], {}, None, b"a\n")
+        with pytest.raises(RuntimeError), store.transaction() as inner:
+            run_b = inner.run_to_finish(b.run_id)[0]
+            inner.finish_run(run_b, "failed", time.time(), 1, "", [], {}, None, None)
+            raise RuntimeError("undo the savepoint")
+    assert svc.run(a.run_id)["status"] == "succeeded" and svc.logs(a.run_id) == b"a\n"
+    assert svc.run(b.run_id)["status"] == "running"

@@ -264,7 +264,11 @@ class WorkerOps(TaskOps):
         upstreams = {jid: run for jid in upstream_ids if (run := ahead.get(jid)) is not None}
         missing = [jid for jid in upstream_ids if jid not in ahead]
         if missing:
-            upstreams.update(ctx.tx.last_succeeded_runs(missing))
+            read = ctx.tx.last_succeeded_runs(missing)
+            upstreams.update(read)
+            # the lease's next runs (a fan-out's leaves) read the same: a lease comes after every
+            # run its transaction finishes, so these stay the last succeeded until it commits
+            ctx.upstream_runs = {**ahead, **{jid: read.get(jid) for jid in missing}}
         if len(upstream_ids) <= _RECENT_UPSTREAMS:  # (a join's thousand upstreams are not read again)
             recent = self._recent_upstreams
             for jid in upstream_ids:

@@ -8,6 +8,7 @@ queue on ``busy_timeout`` instead of failing half-way. psycopg is imported only 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,9 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from conveyor.errors import BadInput, StoreError
+
+#: compact JSON for ``execute_combined``'s rows
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 class LazyRows(Protocol):
@@ -36,6 +40,8 @@ class Connection(Protocol):
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None: ...
 
     def execute_nowait(self, sql: str, params: dict[str, Any]) -> None: ...
+
+    def execute_combined(self, sql: str, params: dict[str, Any]) -> None: ...
 
     def load_rows(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None: ...
 
@@ -77,7 +83,39 @@ PAGE_SIZE = 1024
 CHECKPOINT_PAGES = 4000
 
 
-class SqliteConnection:
+class _CombinedWrites:
+    """``execute_combined``, shared by both connections; each says how it writes a batch."""
+
+    #: the statement of the calls not written yet, and each call's parameters
+    _combined: tuple[str, list[dict[str, Any]]] | None = None
+
+    def execute_combined(self, sql: str, params: dict[str, Any]) -> None:
+        """A write whose result is not read, written with the like writes next to it: consecutive
+        calls of the same ``sql`` in a write transaction are written together (``_write_combined``)
+        when another statement goes out, or the commit. Outside a transaction, at once."""
+        if not self._in_write_transaction():
+            self._write_combined(sql, [params])
+            return
+        if self._combined is not None and self._combined[0] is not sql:
+            self._send_combined()
+        if self._combined is None:
+            self._combined = (sql, [])
+        self._combined[1].append(params)
+
+    def _send_combined(self) -> None:
+        assert self._combined is not None
+        sql, calls = self._combined
+        self._combined = None
+        self._write_combined(sql, calls)
+
+    def _in_write_transaction(self) -> bool:
+        raise NotImplementedError
+
+    def _write_combined(self, sql: str, params: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+
+class SqliteConnection(_CombinedWrites):
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
@@ -96,9 +134,13 @@ class SqliteConnection:
             raise StoreError(f"cannot open SQLite database {path}: {exc}") from exc
         self.path = path
         self._depth = 0
+        #: a combined write's statements, split once
+        self._statements: dict[str, list[str]] = {}
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
+            if self._combined is not None:
+                self._send_combined()
             return self._db.execute(sql, params or {}).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -106,6 +148,8 @@ class SqliteConnection:
     def execute_nowait(self, sql: str, params: dict[str, Any]) -> None:
         """A statement whose result is not read (PostgreSQL batches them; here it simply runs)."""
         try:
+            if self._combined is not None:
+                self._send_combined()
             self._db.execute(sql, params)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -113,6 +157,8 @@ class SqliteConnection:
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
         """Rows one at a time, so a caller that has seen enough stops reading."""
         try:
+            if self._combined is not None:
+                self._send_combined()
             cursor = self._db.execute(sql, params)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -127,13 +173,33 @@ class SqliteConnection:
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:
+            if self._combined is not None:
+                self._send_combined()
             self._db.executemany(sql, params)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    def _in_write_transaction(self) -> bool:
+        return self._depth > 0
+
+    def _write_combined(self, sql: str, params: list[dict[str, Any]]) -> None:
+        """SQLite: ``sql`` is statements, each run with ``executemany`` over the calls' ``params``
+        in turn (every call's first, then every call's second...): one C loop each instead of a
+        statement per call."""
+        statements = self._statements.get(sql)
+        if statements is None:
+            statements = self._statements[sql] = [s for s in sql.split(";\n") if s.strip()]
+        try:
+            for statement in statements:
+                self._db.executemany(statement, params)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
     def load_rows(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Bulk loading: ``sql`` is an INSERT with positional parameters, run once per row."""
         try:
+            if self._combined is not None:
+                self._send_combined()
             self._db.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -162,8 +228,11 @@ class SqliteConnection:
         self._depth = 1
         try:
             yield
+            if self._combined is not None:
+                self._send_combined()
         except BaseException:
             self._depth = 0
+            self._combined = None
             self._db.execute("ROLLBACK")
             raise
         self._depth = 0
@@ -186,7 +255,7 @@ class SqliteConnection:
                 raise StoreError(f"database error: {exc}") from exc
 
 
-class PostgresConnection:
+class PostgresConnection(_CombinedWrites):
     dialect = "postgres"
 
     def __init__(self, url: str) -> None:
@@ -211,6 +280,8 @@ class PostgresConnection:
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
+            if self._combined is not None:
+                self._send_combined()
             cur = self._cur.execute(sql, params or {})
             if self._pipe is not None:
                 self._pipe.sync()
@@ -228,12 +299,16 @@ class PostgresConnection:
         """A statement whose result is not read: in a write transaction it goes out with the next
         statement that is read (or the commit); its error, if any, is raised there."""
         try:
+            if self._combined is not None:
+                self._send_combined()
             (self._nowait or self._db).execute(sql, params)
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
         try:
+            if self._combined is not None:
+                self._send_combined()
             with self._db.cursor() as cur:
                 cur.execute(sql, params)
                 if self._pipe is not None:
@@ -249,6 +324,8 @@ class PostgresConnection:
             return [self.execute(sql, params) for sql, params in statements]
         cursors = [self._cur] + [self._db.cursor() for _ in statements[1:]]
         try:
+            if self._combined is not None:
+                self._send_combined()
             for cur, (sql, params) in zip(cursors, statements, strict=True):
                 cur.execute(sql, params)
             self._pipe.sync()
@@ -259,8 +336,23 @@ class PostgresConnection:
             for cur in cursors[1:]:
                 cur.close()
 
+    def _in_write_transaction(self) -> bool:
+        return self._pipe is not None
+
+    def _write_combined(self, sql: str, params: list[dict[str, Any]]) -> None:
+        """PostgreSQL: one statement, reading ``:rows``, a JSON array of the calls' ``params`` (so
+        they must be JSON values): one parameter, encoded in C, where arrays of each would be dumped
+        element by element in Python. Its error, if any, is raised with the next statement read."""
+        rows = {"rows": _JSON.encode(params)}
+        if self._nowait is None:
+            self.execute_nowait(sql, rows)
+        else:
+            self._nowait.execute(sql, rows)
+
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:
+            if self._combined is not None:
+                self._send_combined()
             with self._db.cursor() as cur:
                 cur.executemany(sql, params)
         except self._psycopg.Error as exc:
@@ -269,6 +361,8 @@ class PostgresConnection:
     def load_rows(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Bulk loading: ``sql`` is a ``COPY ... FROM STDIN``; the rows stream in one round trip."""
         try:
+            if self._combined is not None:
+                self._send_combined()
             with self._db.cursor() as cur, cur.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -276,6 +370,8 @@ class PostgresConnection:
             raise StoreError(f"database error: {exc}") from exc
 
     def script(self, sql: str) -> None:
+        if self._combined is not None:
+            self._send_combined()
         self._db.execute(sql)
 
     @contextmanager
@@ -285,19 +381,32 @@ class PostgresConnection:
         The pipelined kind sends its own BEGIN and COMMIT: psycopg's ``transaction()`` inside a
         pipeline nests two more pipelines, each synced on exit, so a transaction that needs one
         round trip took three (measured: 0.65 ms against 0.26 ms for a one-statement write)."""
+        owner = False  # a nested transaction (a savepoint) leaves the pipeline to its owner
         try:
             if not write or not pipelined or self._pipe is not None:
+                if self._combined is not None:  # written before the savepoint: not undone with it
+                    self._send_combined()
                 with self._db.transaction():
-                    yield
+                    try:
+                        yield
+                    except BaseException:
+                        self._combined = None  # written after the savepoint: undone with it
+                        raise
+                    if self._combined is not None:
+                        self._send_combined()
                 return
             with self._db.pipeline() as pipe:
+                owner = True
                 self._pipe = pipe
                 self._nowait = self._db.cursor()
                 try:
                     self._nowait.execute("BEGIN")  # goes out with the first read, or the commit
                     yield
+                    if self._combined is not None:
+                        self._send_combined()
                 except BaseException:
                     self._pipe = None
+                    self._combined = None
                     self._rollback()
                     raise
                 self._nowait.execute("COMMIT")  # sent, and waited for, as the pipeline ends
@@ -305,8 +414,10 @@ class PostgresConnection:
             self._rollback()  # a failed COMMIT (or statement before it) leaves the transaction open
             raise StoreError(f"database error: {exc}") from exc
         finally:
-            self._pipe = None
-            self._nowait = None
+            if owner:
+                self._pipe = None
+                self._nowait = None
+                self._combined = None
 
     def _rollback(self) -> None:
         """Undo the pipelined transaction after an error (the database's own, or the caller's).

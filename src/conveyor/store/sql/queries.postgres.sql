@@ -29,6 +29,12 @@ WHERE pipeline_id = :pipeline_id AND status IN ('pending', 'waiting_approval', '
 SELECT r.*, p.current_version AS pipeline_current_version
 FROM runs r JOIN pipelines p ON p.id = r.pipeline_id WHERE r.id = :id FOR UPDATE OF p, r;
 
+-- name: runs_to_finish
+-- run_to_finish of several runs in one statement, in id order (as reported one by one, they would be
+-- locked in the order reported: a worker reports a batch in the order its runs were leased)
+SELECT r.*, p.current_version AS pipeline_current_version
+FROM runs r JOIN pipelines p ON p.id = r.pipeline_id WHERE r.id = ANY(:ids) ORDER BY r.id FOR UPDATE OF p, r;
+
 -- name: queued_runs
 SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.state_files IS NOT NULL AND s.id < r.id
         ORDER BY s.id DESC LIMIT 1) AS previous_state_files
@@ -122,33 +128,51 @@ JOIN LATERAL (SELECT s.job_id, s.status FROM runs s
               WHERE s.job_id = j.id AND s.status IN ('succeeded', 'failed', 'errored', 'timed_out', 'cancelled')
               ORDER BY s.id DESC LIMIT 1) r ON true;
 
--- name: start_run_recorded
--- start_run, its run.started event and (with names) its inputs in one statement: a lease costs the
--- client one statement per run instead of three. Unread data-modifying CTEs run all the same.
-WITH started AS (
-    UPDATE runs SET status = 'running', worker_id = :worker_id, started_at = :now, lease_expires_at = :lease,
-                    pipeline_version = :pipeline_version
-    WHERE id = :id AND status = 'queued'
+-- name: start_runs_recorded
+-- start_run of each run, its run.started event and the inputs it reads (run_inputs rows), in one
+-- statement for the runs a lease starts: :rows is a JSON array, an object per run (as
+-- execute_combined sends them), and the events keep its order. Unread data-modifying CTEs run all
+-- the same.
+WITH s AS (
+    SELECT CAST(e->>'id' AS BIGINT) AS id, CAST(e->>'worker_id' AS BIGINT) AS worker_id,
+           CAST(e->>'now' AS DOUBLE PRECISION) AS now, CAST(e->>'lease' AS DOUBLE PRECISION) AS lease,
+           CAST(e->>'pipeline_version' AS INTEGER) AS pipeline_version,
+           CAST(e->>'pipeline_id' AS BIGINT) AS pipeline_id, e->>'data' AS data, e->'inputs' AS inputs, n
+    FROM json_array_elements(CAST(:rows AS JSON)) WITH ORDINALITY AS t(e, n)
+), started AS (
+    UPDATE runs r SET status = 'running', worker_id = s.worker_id, started_at = s.now, lease_expires_at = s.lease,
+                      pipeline_version = s.pipeline_version
+    FROM s WHERE r.id = s.id AND r.status = 'queued'
 ), inputs AS (
     INSERT INTO run_inputs (run_id, name, kind, version_id, upstream_run_id)
-    SELECT :id, i.name, i.kind, i.version_id, i.upstream_run_id
-    FROM unnest(CAST(:names AS TEXT[]), CAST(:kinds AS TEXT[]), CAST(:version_ids AS BIGINT[]),
-                CAST(:upstream_run_ids AS BIGINT[])) AS i(name, kind, version_id, upstream_run_id)
+    SELECT s.id, i.name, i.kind, i.version_id, i.upstream_run_id
+    FROM s CROSS JOIN LATERAL json_to_recordset(s.inputs)
+        AS i(name TEXT, kind TEXT, version_id BIGINT, upstream_run_id BIGINT)
 )
-INSERT INTO events (at, kind, pipeline_id, run_id, data) VALUES (:now, 'run.started', :pipeline_id, :id, :data);
+INSERT INTO events (at, kind, pipeline_id, run_id, data)
+SELECT s.now, 'run.started', s.pipeline_id, s.id, s.data FROM s ORDER BY s.n;
 
--- name: finish_run_recorded
--- finish_run, its log (when :log is not NULL) and its run.<status> event in one statement
-WITH finished AS (
-    UPDATE runs SET status = :status, finished_at = :finished_at, exit_code = :exit_code, message = :message,
-                    steps = :steps, properties = :properties, state_files = :state_files, lease_expires_at = NULL
-    WHERE id = :id AND status = 'running'
+-- name: finish_runs_recorded
+-- finish_run of each run, the rest of its log (base64; null: none) and its run.<status> event, in
+-- one statement for the runs a batch ends (:rows as start_runs_recorded's)
+WITH f AS (
+    SELECT CAST(e->>'id' AS BIGINT) AS id, e->>'status' AS status,
+           CAST(e->>'finished_at' AS DOUBLE PRECISION) AS finished_at, CAST(e->>'exit_code' AS INTEGER) AS exit_code,
+           e->>'message' AS message, e->>'steps' AS steps, e->>'properties' AS properties,
+           e->>'state_files' AS state_files, decode(e->>'log', 'base64') AS log, e->>'kind' AS kind,
+           CAST(e->>'pipeline_id' AS BIGINT) AS pipeline_id, e->>'data' AS data, n
+    FROM json_array_elements(CAST(:rows AS JSON)) WITH ORDINALITY AS t(e, n)
+), finished AS (
+    UPDATE runs r SET status = f.status, finished_at = f.finished_at, exit_code = f.exit_code, message = f.message,
+                      steps = f.steps, properties = f.properties, state_files = f.state_files, lease_expires_at = NULL
+    FROM f WHERE r.id = f.id AND r.status = 'running'
 ), logged AS (
     INSERT INTO run_logs (run_id, seq, data, created_at)
-    SELECT :id, coalesce(max(seq), 0) + 1, CAST(:log AS BYTEA), :finished_at FROM run_logs WHERE run_id = :id
-    HAVING CAST(:log AS BYTEA) IS NOT NULL
+    SELECT f.id, coalesce((SELECT max(l.seq) FROM run_logs l WHERE l.run_id = f.id), 0) + 1, f.log, f.finished_at
+    FROM f WHERE f.log IS NOT NULL
 )
-INSERT INTO events (at, kind, pipeline_id, run_id, data) VALUES (:finished_at, :kind, :pipeline_id, :id, :data);
+INSERT INTO events (at, kind, pipeline_id, run_id, data)
+SELECT f.finished_at, f.kind, f.pipeline_id, f.id, f.data FROM f ORDER BY f.n;
 
 -- name: jobs_ahead
 -- last_succeeded_runs and last_finished_statuses of :job_ids in one statement (NULLs: none yet)

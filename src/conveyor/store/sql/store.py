@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 import time
@@ -126,12 +127,18 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         if not runs:
             return []
         q = self._q
+        # several runs are read in one statement (in id order: see the query)
+        together = len(runs) > 1
         statements: list[tuple[str, dict[str, Any]]] = []
+        if together:
+            statements.append((q["runs_to_finish"], {"ids": self._ids([run_id for run_id, _ in runs])}))
         plan: list[tuple[int, int | None]] = []  # per run: its statement, its open runs' statement
         shared: dict[tuple[int, ...], int] = {}
         for run_id, open_runs_of in runs:
-            at = len(statements)
-            statements.append((q["run_to_finish"], {"id": run_id}))
+            at = 0
+            if not together:
+                at = len(statements)
+                statements.append((q["run_to_finish"], {"id": run_id}))
             opened = None
             if open_runs_of:
                 opened = shared.get(tuple(open_runs_of))
@@ -140,10 +147,11 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
                     statements.append(self._open_runs_statement(open_runs_of))
             plan.append((at, opened))
         results = self._conn.execute_together(*statements)
+        by_id = {int(r["id"]): r for r in results[0]} if together else {}
         newest: dict[int, dict[int, Row]] = {}
         out: list[tuple[Row, Row, dict[int, Row] | None] | None] = []
-        for at, opened in plan:
-            rows = results[at]
+        for (run_id, _), (at, opened) in zip(runs, plan, strict=True):
+            rows = [by_id[run_id]] if run_id in by_id else [] if together else results[at]
             if not rows:
                 out.append(None)
                 continue
@@ -499,32 +507,26 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         inputs: list[dict[str, Any]] | None = None,
     ) -> None:
         """Mark a queued run running for ``worker_id`` and record its ``run.started`` event and, when
-        given, the inputs it reads (``run_inputs`` rows): on PostgreSQL in one statement, each
-        statement costing the client as much as the database."""
-        params = {
+        given, the inputs it reads (``run_inputs`` rows), together with the runs the transaction
+        starts next to it (``execute_combined``): a lease of eight runs costs PostgreSQL one
+        statement, SQLite three, where each run cost one, or three."""
+        params: dict[str, Any] = {
             "id": run_id,
             "worker_id": worker_id,
             "now": now,
             "lease": lease,
             "pipeline_version": pipeline_version,
         }
-        if self.dialect == "postgres":
-            rows = inputs or []
-            self._run(
-                "start_run_recorded",
-                **params,
-                pipeline_id=pipeline_id,
-                data=_dumps({"worker": worker_id}),
-                names=[i["name"] for i in rows],
-                kinds=[i["kind"] for i in rows],
-                version_ids=[i["version_id"] for i in rows],
-                upstream_run_ids=[i["upstream_run_id"] for i in rows],
-            )
-            return
-        if inputs:
-            self.insert_run_inputs(run_id, inputs)
-        self._run("start_run", **params)
-        self.add_event("run.started", now, pipeline_id, run_id, worker=worker_id)
+        keys = ("name", "kind", "version_id", "upstream_run_id")
+        rows = [{k: i[k] for k in keys} for i in inputs or ()]
+        # PostgreSQL's statement reads the calls as one JSON array (lists included), SQLite's each
+        # call's inputs as JSON text
+        params.update(
+            pipeline_id=pipeline_id,
+            data=_dumps({"worker": worker_id}),
+            inputs=rows if self.dialect == "postgres" else _dumps(rows),
+        )
+        self._conn.execute_combined(self._q["start_runs_recorded"], params)
 
     def finish_run(
         self,
@@ -540,8 +542,9 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
     ) -> Row:
         """Finish a running run read by ``run_to_finish`` in this transaction (which locked it, so
         its status cannot change before the commit), appending ``log`` to its log and recording its
-        ``run.<status>`` event: on PostgreSQL in one statement. The row after is built here, not
-        read back: a completion's write then waits for nothing."""
+        ``run.<status>`` event, together with the runs the transaction finishes next to it
+        (``execute_combined``, as ``start_run``). The row after is built here, not read back: a
+        completion's write then waits for nothing."""
         after = {
             "status": str(status),
             "finished_at": now,
@@ -552,16 +555,18 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
             "state_files": None if state_files is None else _dumps(state_files),
             "lease_expires_at": None,
         }
-        kind = f"run.{status}"
-        if self.dialect == "postgres":
-            data = _dumps({"message": message})
-            event = {"kind": kind, "pipeline_id": run["pipeline_id"], "data": data}
-            self._run("finish_run_recorded", id=run["id"], **after, log=log or None, **event)
+        event = {
+            "kind": f"run.{status}",
+            "pipeline_id": run["pipeline_id"],
+            "data": _dumps({"message": message}),
+        }
+        if self.dialect == "postgres":  # its statement reads the calls as one JSON array: no bytes
+            log_param: bytes | str | None = base64.b64encode(log).decode() if log else None
         else:
-            self._run("finish_run", id=run["id"], **after)
-            if log:
-                self.append_log(run["id"], log, now)
-            self.add_event(kind, now, run["pipeline_id"], run["id"], message=message)
+            log_param = log or None
+        params = {"id": run["id"], **after, "log": log_param, **event}
+        del params["lease_expires_at"]
+        self._conn.execute_combined(self._q["finish_runs_recorded"], params)
         return {**run, **after}
 
     def fail_unstarted_run(self, run_id: int, status: str, now: float, message: str) -> None:
