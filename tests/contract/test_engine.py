@@ -1368,3 +1368,26 @@ def test_combined_writes_go_out_before_a_savepoint_and_are_undone_with_it(world:
             raise RuntimeError("undo the savepoint")
     assert svc.run(a.run_id)["status"] == "succeeded" and svc.logs(a.run_id) == b"a\n"
     assert svc.run(b.run_id)["status"] == "running"
+
+
+def test_a_pool_leases_ahead_only_while_runs_are_quick(world: World) -> None:
+    """Runs that take longer than ``prefetch_below`` are leased a slot at a time: a run leased ahead
+    would show as running while it waits, and their transactions are no cost worth saving."""
+    from conveyor.worker.local import run_pipeline
+
+    _fan_out(world, ["sleep 0.2"] * 5)
+    svc = world.service
+    asked: list[int] = []
+    real = svc.complete_many_and_lease
+
+    def counted(worker_id: Any, done: Any, lease: int = 0, *args: Any, **kwargs: Any) -> Any:
+        asked.append(lease)
+        return real(worker_id, done, lease, *args, **kwargs)
+
+    svc.complete_many_and_lease = counted  # type: ignore[method-assign]
+    pool = _pool(world, 1, prefetch=2, prefetch_below=0.1)
+    run_pipeline(svc, pool, "line")
+    assert all(r["status"] == "succeeded" for r in pool.finished)
+    assert asked[0] == 3, asked  # root was quick: its slot and two ahead
+    assert max(asked[1:-1]) <= 1, asked  # the leaves took 0.2 s: a free slot's worth, or none
+    assert asked[-1] == 3  # the join was quick again

@@ -16,7 +16,7 @@ POSTGRES_REPORT_WINDOW = 0.0005
 
 
 #: runs ``conveyor run`` leases ahead per slot (``PoolConfig.prefetch``)
-PREFETCH_PER_SLOT = 4
+PREFETCH_PER_SLOT = 8
 
 
 def report_window(service: Service) -> float:

@@ -106,6 +106,10 @@ class PoolConfig:
     prefetch: int = 0
     #: the longest a finished run's report is held (``prefetch``)
     hold_seconds: float = 0.05
+    #: lease ahead only while runs end this soon after they start: for tiny jobs a transaction each
+    #: is most of the cost, for longer ones it is noise, and a run leased ahead shows as running
+    #: while it waits for a slot (at most ``prefetch`` such short runs here)
+    prefetch_below: float = 0.1
 
 
 @dataclass
@@ -137,6 +141,8 @@ class Pool:
         self.slots: dict[Key, _Slot] = {}
         #: leased to this worker, to start as slots free (``PoolConfig.prefetch``)
         self._ahead: deque[RunSpec] = deque()
+        #: whether the last run to end took under ``PoolConfig.prefetch_below``: what to lease ahead
+        self._quick = False
         #: ended, their reports held until a batch is due (``PoolConfig.prefetch``)
         self._held: list[Execution] = []
         self._hold_until = 0.0
@@ -254,7 +260,7 @@ class Pool:
                 free = self.concurrency - len(self.slots)
                 if free > 0 and self._maybe_queued and not self._draining and not self._ahead:
                     wait = self.config.idle_wait if not self.slots else 0.0
-                    want = free + self.config.prefetch
+                    want = free + self._prefetch()
                     specs = self.backend.lease(
                         self.worker_id, want, self.pipeline, self.config.labels, wait, self.workflow
                     )
@@ -497,6 +503,8 @@ class Pool:
         finished runs' dirs are cleaned: on a chain, writing and cleaning up one job overlaps the
         next one's process start instead of delaying it."""
         executions = [self.slots.pop(key).execution for key in keys]
+        if executions:
+            self._quick = time.time() - executions[-1].started_at < self.config.prefetch_below
         at_once = self._start_ahead()  # nothing to spawn: reported once the transaction is over
         if self._hold(executions):
             if at_once:
@@ -508,7 +516,7 @@ class Pool:
         results = [(ex.spec.kind, ex.spec.run_id, ex.result()) for ex in executions]
         lease = 0
         if not (self._stopping or self._draining):
-            lease = self.concurrency + self.config.prefetch - len(self.slots) - len(self._ahead)
+            lease = max(0, self.concurrency + self._prefetch() - len(self.slots) - len(self._ahead))
         started: list[Key] = []
         ahead: list[RunSpec] = []
 
@@ -561,6 +569,10 @@ class Pool:
             if self._start(spec, report=False):
                 at_once.append(spec.key)
         return at_once
+
+    def _prefetch(self) -> int:
+        """How many runs to lease ahead now (``PoolConfig.prefetch``, while runs are quick)."""
+        return self.config.prefetch if self._quick else 0
 
     def _hold(self, executions: list[Execution]) -> bool:
         """Hold these ends' reports (``PoolConfig.prefetch``)? Only while runs leased ahead remain to
