@@ -1,8 +1,9 @@
 """Runs one run's steps as real subprocesses, in a fresh work dir, without threads.
 
 A ``Execution`` is a small state machine driven by its owner (the local pool or a remote worker):
-``start_next()`` spawns the next step, the owner waits for that process to exit (a pidfd in a
-selector), then calls ``step_exited()``; ``timed_out()`` kills the step's whole process group. When
+``next_step()`` says which step comes next, the owner starts it (``spawn()``, from any thread) and
+records it (``spawned()``), waits for that process to exit (a pidfd in a selector), then calls
+``step_exited()``; ``timed_out()`` kills the step's whole process group. When
 ``done`` is true, ``result()`` collects outputs, state files and the log into a ``RunResult``.
 
 Layout a step sees (documented in README.md):
@@ -75,6 +76,15 @@ class PendingStep:
     phase: str
     step: StepSpec
     env: dict[str, str]
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a step's whole process group (it runs in a session of its own) and reap the step."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 class OutputError(Exception):
@@ -276,18 +286,6 @@ class Execution:
         self._masker = _masker(s)
 
     # -- driving --------------------------------------------------------------------------------
-    def start_next(self) -> subprocess.Popen[bytes] | None:
-        """Spawn the next step; None when the run has no step left (then ``done`` is true)."""
-        while (step := self.next_step()) is not None:
-            try:
-                proc = self.spawn(step)
-            except OSError as exc:
-                self.spawned(step, exc)
-                continue
-            self.spawned(step, proc)
-            return proc
-        return None
-
     def next_step(self) -> PendingStep | None:
         """The next step to spawn (``spawn``, then ``spawned``), its header already in the log;
         None when the run has no step left (then ``done`` is true)."""
@@ -405,11 +403,7 @@ class Execution:
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.proc.wait()
+            kill_group(self.proc)
         self.proc = None
 
     # -- collecting -----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from conveyor.errors import Conflict, Interrupted
 from conveyor.model.work import RunResult, RunSpec
-from conveyor.worker.executor import Execution, PendingStep
+from conveyor.worker.executor import Execution, PendingStep, kill_group
 
 #: Called with ("started", spec, None) and ("finished", spec, run_row).
 Listener = Callable[[str, RunSpec, dict[str, Any] | None], None]
@@ -596,7 +596,7 @@ class Pool:
             return
         self._ahead.clear()
         try:
-            self.backend.heartbeat(self.worker_id, [*self.slots, *(ex.spec.key for ex in self._held)])
+            self.backend.heartbeat(self.worker_id, self._in_hand())
         except Exception:  # stopping anyway: see the docstring
             pass
 
@@ -659,13 +659,8 @@ def _kill(proc: subprocess.Popen[bytes] | OSError, pidfd: int | None) -> None:
     """Kill a step's process group that no run drives, and reap it."""
     if pidfd is not None:
         os.close(pidfd)
-    if isinstance(proc, OSError):
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
+    if not isinstance(proc, OSError):
+        kill_group(proc)
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:

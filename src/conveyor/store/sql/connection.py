@@ -102,6 +102,11 @@ class _CombinedWrites:
             self._combined = (sql, [])
         self._combined[1].append(params)
 
+    def _flush_combined(self) -> None:
+        """Write the calls held, if any: before any other statement, and before the commit."""
+        if self._combined is not None:
+            self._send_combined()
+
     def _send_combined(self) -> None:
         assert self._combined is not None
         sql, calls = self._combined
@@ -139,8 +144,7 @@ class SqliteConnection(_CombinedWrites):
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             return self._db.execute(sql, params or {}).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -148,8 +152,7 @@ class SqliteConnection(_CombinedWrites):
     def execute_nowait(self, sql: str, params: dict[str, Any]) -> None:
         """A statement whose result is not read (PostgreSQL batches them; here it simply runs)."""
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             self._db.execute(sql, params)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -157,8 +160,7 @@ class SqliteConnection(_CombinedWrites):
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
         """Rows one at a time, so a caller that has seen enough stops reading."""
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             cursor = self._db.execute(sql, params)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -173,8 +175,7 @@ class SqliteConnection(_CombinedWrites):
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             self._db.executemany(sql, params)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -198,8 +199,7 @@ class SqliteConnection(_CombinedWrites):
     def load_rows(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Bulk loading: ``sql`` is an INSERT with positional parameters, run once per row."""
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             self._db.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
@@ -228,8 +228,7 @@ class SqliteConnection(_CombinedWrites):
         self._depth = 1
         try:
             yield
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
         except BaseException:
             self._depth = 0
             self._combined = None
@@ -280,8 +279,7 @@ class PostgresConnection(_CombinedWrites):
 
     def execute(self, sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             cur = self._cur.execute(sql, params or {})
             if self._pipe is not None:
                 self._pipe.sync()
@@ -299,16 +297,14 @@ class PostgresConnection(_CombinedWrites):
         """A statement whose result is not read: in a write transaction it goes out with the next
         statement that is read (or the commit); its error, if any, is raised there."""
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             (self._nowait or self._db).execute(sql, params)
         except self._psycopg.Error as exc:
             raise StoreError(f"database error: {exc}") from exc
 
     def iterate(self, sql: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, None]:
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             with self._db.cursor() as cur:
                 cur.execute(sql, params)
                 if self._pipe is not None:
@@ -324,8 +320,7 @@ class PostgresConnection(_CombinedWrites):
             return [self.execute(sql, params) for sql, params in statements]
         cursors = [self._cur] + [self._db.cursor() for _ in statements[1:]]
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             for cur, (sql, params) in zip(cursors, statements, strict=True):
                 cur.execute(sql, params)
             self._pipe.sync()
@@ -351,8 +346,7 @@ class PostgresConnection(_CombinedWrites):
 
     def execute_many(self, sql: str, params: list[dict[str, Any]]) -> None:
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             with self._db.cursor() as cur:
                 cur.executemany(sql, params)
         except self._psycopg.Error as exc:
@@ -361,8 +355,7 @@ class PostgresConnection(_CombinedWrites):
     def load_rows(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
         """Bulk loading: ``sql`` is a ``COPY ... FROM STDIN``; the rows stream in one round trip."""
         try:
-            if self._combined is not None:
-                self._send_combined()
+            self._flush_combined()
             with self._db.cursor() as cur, cur.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -370,8 +363,7 @@ class PostgresConnection(_CombinedWrites):
             raise StoreError(f"database error: {exc}") from exc
 
     def script(self, sql: str) -> None:
-        if self._combined is not None:
-            self._send_combined()
+        self._flush_combined()
         self._db.execute(sql)
 
     @contextmanager
@@ -384,16 +376,14 @@ class PostgresConnection(_CombinedWrites):
         owner = False  # a nested transaction (a savepoint) leaves the pipeline to its owner
         try:
             if not write or not pipelined or self._pipe is not None:
-                if self._combined is not None:  # written before the savepoint: not undone with it
-                    self._send_combined()
+                self._flush_combined()  # written before the savepoint: not undone with it
                 with self._db.transaction():
                     try:
                         yield
                     except BaseException:
                         self._combined = None  # written after the savepoint: undone with it
                         raise
-                    if self._combined is not None:
-                        self._send_combined()
+                    self._flush_combined()
                 return
             with self._db.pipeline() as pipe:
                 owner = True
@@ -402,8 +392,7 @@ class PostgresConnection(_CombinedWrites):
                 try:
                     self._nowait.execute("BEGIN")  # goes out with the first read, or the commit
                     yield
-                    if self._combined is not None:
-                        self._send_combined()
+                    self._flush_combined()
                 except BaseException:
                     self._pipe = None
                     self._combined = None

@@ -162,16 +162,6 @@ SELECT r.*, (SELECT s.state_files FROM runs s WHERE s.job_id = r.job_id AND s.st
         ORDER BY s.id DESC LIMIT 1) AS previous_state_files
 FROM runs r WHERE r.status = 'queued' AND r.pipeline_id = :pipeline_id ORDER BY r.id LIMIT :limit;
 
--- name: start_run
-UPDATE runs SET status = 'running', worker_id = :worker_id, started_at = :now, lease_expires_at = :lease,
-                pipeline_version = :pipeline_version
-WHERE id = :id AND status = 'queued';
-
--- name: finish_run
-UPDATE runs SET status = :status, finished_at = :finished_at, exit_code = :exit_code, message = :message,
-                steps = :steps, properties = :properties, state_files = :state_files, lease_expires_at = NULL
-WHERE id = :id AND status = 'running';
-
 -- name: fail_unstarted_run
 UPDATE runs SET status = :status, finished_at = :now, message = :message WHERE id = :id;
 

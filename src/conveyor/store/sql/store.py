@@ -127,35 +127,34 @@ class SqlTx(StateMachineTx, ChecksTx, TinkerbellTx, SecretsTx, WebTx, BulkTx, Tx
         if not runs:
             return []
         q = self._q
-        # several runs are read in one statement (in id order: see the query)
-        together = len(runs) > 1
-        statements: list[tuple[str, dict[str, Any]]] = []
-        if together:
-            statements.append((q["runs_to_finish"], {"ids": self._ids([run_id for run_id, _ in runs])}))
-        plan: list[tuple[int, int | None]] = []  # per run: its statement, its open runs' statement
+        # the runs first, in one statement: one run by id, several in id order (see the query)
+        ids = [run_id for run_id, _ in runs]
+        read: tuple[str, dict[str, Any]] = (
+            (q["run_to_finish"], {"id": ids[0]})
+            if len(ids) == 1
+            else (q["runs_to_finish"], {"ids": self._ids(ids)})
+        )
+        statements = [read]
+        opened_at: list[int | None] = []  # per run: the statement of its open runs
         shared: dict[tuple[int, ...], int] = {}
-        for run_id, open_runs_of in runs:
-            at = 0
-            if not together:
-                at = len(statements)
-                statements.append((q["run_to_finish"], {"id": run_id}))
+        for _, open_runs_of in runs:
             opened = None
             if open_runs_of:
                 opened = shared.get(tuple(open_runs_of))
                 if opened is None:
                     opened = shared[tuple(open_runs_of)] = len(statements)
                     statements.append(self._open_runs_statement(open_runs_of))
-            plan.append((at, opened))
+            opened_at.append(opened)
         results = self._conn.execute_together(*statements)
-        by_id = {int(r["id"]): r for r in results[0]} if together else {}
+        by_id = {int(r["id"]): r for r in results[0]}
         newest: dict[int, dict[int, Row]] = {}
         out: list[tuple[Row, Row, dict[int, Row] | None] | None] = []
-        for (run_id, _), (at, opened) in zip(runs, plan, strict=True):
-            rows = [by_id[run_id]] if run_id in by_id else [] if together else results[at]
-            if not rows:
+        for run_id, opened in zip(ids, opened_at, strict=True):
+            found = by_id.get(run_id)
+            if found is None:
                 out.append(None)
                 continue
-            row = rows[0]
+            row = dict(found)  # (a run named twice gets its own copy)
             version = row.pop("pipeline_current_version")
             open_runs = None
             if opened is not None:
